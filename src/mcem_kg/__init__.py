@@ -1,0 +1,42 @@
+"""mcem-kg: the Microsoft Customer Engagement Methodology (MCEM) as a knowledge graph.
+
+The public surface: load the graph with :class:`KnowledgeGraph` from a :class:`Settings`, run
+named queries, and catch :class:`McemError` (see :mod:`mcem_kg.errors` for its branches).
+"""
+
+from mcem_kg.errors import (
+    DataFileError,
+    InconsistentOntologyError,
+    InvalidInputError,
+    InvalidParameterValueError,
+    McemError,
+    MissingParameterError,
+    NotFoundError,
+    QueryExecutionError,
+    UnknownParameterError,
+    UnknownQueryError,
+)
+from mcem_kg.graph import KnowledgeGraph
+from mcem_kg.methodology import Methodology, load_methodology
+from mcem_kg.queries import NamedQuery, Parameter, QueryRegistry
+from mcem_kg.settings import Settings
+
+__all__ = [
+    "DataFileError",
+    "InconsistentOntologyError",
+    "InvalidInputError",
+    "InvalidParameterValueError",
+    "KnowledgeGraph",
+    "McemError",
+    "Methodology",
+    "MissingParameterError",
+    "NamedQuery",
+    "NotFoundError",
+    "Parameter",
+    "QueryExecutionError",
+    "QueryRegistry",
+    "Settings",
+    "UnknownParameterError",
+    "UnknownQueryError",
+    "load_methodology",
+]

@@ -1,0 +1,131 @@
+"""The ``mcem`` command line.
+
+Every error mcem-kg raises on purpose ends the command with one line on stderr and exit
+status 2 (typer/click usage errors do the same); anything else is a bug and shows its
+traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from mcem_kg.errors import InvalidInputError, McemError
+from mcem_kg.graph import KnowledgeGraph
+from mcem_kg.methodology import load_methodology
+from mcem_kg.queries import NamedQuery, QueryRegistry
+from mcem_kg.results import ResultFormat, serialize, to_table
+from mcem_kg.settings import Settings
+
+USAGE_ERROR = 2
+
+app = typer.Typer(
+    name="mcem",
+    help="The Microsoft Customer Engagement Methodology (MCEM) as a knowledge graph.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class OntologyFormat(StrEnum):
+    TURTLE = "turtle"
+    JSON_LD = "json-ld"
+    NT = "nt"
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn an mcem-kg error into one line on stderr and exit status 2."""
+    try:
+        yield
+    except McemError as exc:
+        typer.echo(f"mcem: error: {exc}", err=True)
+        raise typer.Exit(USAGE_ERROR) from exc
+
+
+def parse_params(pairs: list[str]) -> dict[str, str]:
+    """``["stage=2", "role=AE"]`` as a mapping; each name at most once."""
+    params: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InvalidInputError(f"--param {pair!r}: expected NAME=VALUE, e.g. --param stage=2")
+        if name in params:
+            raise InvalidInputError(f"--param {name!r} is given twice")
+        params[name] = value
+    return params
+
+
+def _signature(query: NamedQuery) -> str:
+    return (
+        ", ".join(f"{p.name}{'' if p.required else '?'} ({p.type})" for p in query.parameters)
+        or "-"
+    )
+
+
+@app.command("queries")
+def list_queries() -> None:
+    """List the named queries: names, summaries and parameters."""
+    with _reported():
+        registry = QueryRegistry.scan(Settings.from_env().queries_dir)
+    queries = Table("query", "summary", "parameters", title="Named queries")
+    parameters = Table("query", "parameter", "type", "required", "description", title="Parameters")
+    for query in registry:
+        queries.add_row(query.name, query.summary, _signature(query))
+        for p in query.parameters:
+            parameters.add_row(
+                query.name, p.name, p.type, "yes" if p.required else "no", p.description
+            )
+    console = Console()
+    console.print(queries)
+    console.print(parameters)
+
+
+@app.command("query")
+def run_query(
+    name: Annotated[str, typer.Argument(help="Name of the query (see `mcem queries`).")],
+    param: Annotated[
+        list[str] | None,
+        typer.Option("--param", "-p", help="A parameter as NAME=VALUE; repeat for more."),
+    ] = None,
+    fmt: Annotated[
+        ResultFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ResultFormat.TABLE,
+) -> None:
+    """Run a named query and print its results."""
+    with _reported():
+        params = parse_params(param or [])
+        kg = KnowledgeGraph.load(Settings.from_env())
+        result = kg.query(name, params)
+    if fmt is ResultFormat.TABLE:
+        namespaces = kg.methodology.asserted.namespace_manager
+        Console().print(to_table(result, namespaces, title=kg.queries.get(name).summary))
+    else:
+        typer.echo(serialize(result, fmt), nl=False)
+
+
+@app.command("ontology")
+def show_ontology(
+    fmt: Annotated[
+        OntologyFormat, typer.Option("--format", "-f", help="RDF serialization.")
+    ] = OntologyFormat.TURTLE,
+    inferred: Annotated[
+        bool, typer.Option("--inferred", help="Include the OWL 2 RL closure.")
+    ] = False,
+) -> None:
+    """Print the ontology (asserted triples; with --inferred, also the closure)."""
+    with _reported():
+        methodology = load_methodology(Settings.from_env().ontology_dir)
+    typer.echo(methodology.serialize(fmt.value, include_inferred=inferred), nl=False)
+
+
+def main() -> None:
+    app()

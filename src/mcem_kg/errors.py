@@ -1,0 +1,83 @@
+"""The one exception tree of mcem-kg.
+
+Every error the library raises on purpose is a :class:`McemError`. Callers choose what to do
+by the branch, not the leaf:
+
+- :class:`InvalidInputError`: the caller's input is wrong (a CLI exit 2, an HTTP 400).
+- :class:`NotFoundError`: the caller named something that does not exist (exit 2, HTTP 404).
+- :class:`DataFileError`: a file of the project's own data (ontology, queries) is unusable.
+- :class:`QueryExecutionError`: a well-formed query failed while running.
+
+Errors of the libraries underneath (rdflib, PyYAML) are converted where they are caught,
+with the original kept as ``__cause__``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class McemError(Exception):
+    """Base of every error mcem-kg raises on purpose."""
+
+
+class InvalidInputError(McemError):
+    """The caller's input cannot be used."""
+
+
+class NotFoundError(McemError):
+    """The caller named something that does not exist."""
+
+
+class DataFileError(McemError):
+    """A data file (ontology, named query) cannot be read, parsed or used."""
+
+    def __init__(self, path: Path, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+
+
+class InconsistentOntologyError(McemError):
+    """The OWL 2 RL closure of the ontology holds a contradiction."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("the ontology is inconsistent: " + "; ".join(problems))
+        self.problems = problems
+
+
+class QueryExecutionError(McemError):
+    """A query failed while it ran."""
+
+
+class UnknownQueryError(NotFoundError):
+    """No named query has this name."""
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"unknown query {name!r}; known queries: {', '.join(known)}")
+        self.name = name
+
+
+class UnknownParameterError(InvalidInputError):
+    """A parameter the query does not declare."""
+
+    def __init__(self, query: str, name: str, known: list[str]) -> None:
+        accepted = ", ".join(known) if known else "none"
+        super().__init__(f"query {query!r} has no parameter {name!r}; it accepts: {accepted}")
+        self.name = name
+
+
+class MissingParameterError(InvalidInputError):
+    """A required parameter was not given."""
+
+    def __init__(self, query: str, name: str, description: str) -> None:
+        super().__init__(f"query {query!r} needs parameter {name!r}: {description}")
+        self.name = name
+
+
+class InvalidParameterValueError(InvalidInputError):
+    """A parameter value that does not denote anything of the expected kind."""
+
+    def __init__(self, name: str, value: str, expected: str) -> None:
+        super().__init__(f"parameter {name!r}: unusable value {value!r}; expected {expected}")
+        self.name = name
+        self.value = value

@@ -1,0 +1,106 @@
+"""The methodology graph: the ontology files, parsed once, and their OWL 2 RL closure.
+
+The asserted triples and the inferred ones are kept in two named graphs of one dataset whose
+default graph is their union, so queries see both while the asserted graph stays exactly
+what the Turtle files say (and is what ``mcem ontology`` prints unless asked otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import owlrl
+from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib.namespace import OWL, RDF
+
+from mcem_kg.errors import DataFileError, InconsistentOntologyError
+
+ASSERTED_GRAPH = URIRef("https://w3id.org/mcem-kg/graph/methodology")
+INFERRED_GRAPH = URIRef("https://w3id.org/mcem-kg/graph/methodology-inferred")
+
+# owlrl records each inconsistency it detects as a resource of this namespace
+# (owlrl.Namespaces.ERRNS) in the closure it computes.
+OWLRL_ERRORS = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
+
+# Formats `Methodology.serialize` accepts, by the names users give them.
+SERIALIZATIONS = {"turtle": "turtle", "json-ld": "json-ld", "nt": "nt11"}
+
+
+@dataclass(frozen=True, slots=True)
+class Methodology:
+    """The parsed ontology, its inferred closure, and the dataset queries run on."""
+
+    asserted: Graph
+    inferred: Graph
+    dataset: Dataset
+    files: tuple[Path, ...]
+
+    def serialize(self, fmt: str = "turtle", *, include_inferred: bool = False) -> str:
+        """The ontology in ``fmt`` (a key of :data:`SERIALIZATIONS`)."""
+        graph = Graph(namespace_manager=self.asserted.namespace_manager)
+        graph += self.asserted
+        if include_inferred:
+            graph += self.inferred
+        return graph.serialize(format=SERIALIZATIONS[fmt])
+
+
+def ontology_files(ontology_dir: Path) -> tuple[Path, ...]:
+    """The Turtle files of the ontology, found by scanning the folder."""
+    files = tuple(sorted(ontology_dir.glob("*.ttl")))
+    if not files:
+        raise DataFileError(ontology_dir, "no ontology files (*.ttl) found")
+    return files
+
+
+def parse_files(files: Iterable[Path]) -> Graph:
+    """Parse Turtle files into one graph; a syntax error names the file and line."""
+    graph = Graph()
+    for path in files:
+        try:
+            graph.parse(path, format="turtle")
+        except (SyntaxError, ValueError) as exc:
+            # rdflib's Turtle parser raises BadSyntax (a SyntaxError) naming the line.
+            raise DataFileError(path, f"not valid Turtle: {exc}") from exc
+        except OSError as exc:
+            raise DataFileError(path, f"cannot be read: {exc}") from exc
+    return graph
+
+
+def owl_rl_closure(asserted: Graph) -> Graph:
+    """The triples the OWL 2 RL rules add to ``asserted`` (only those, not a copy of it)."""
+    closure = Graph()
+    closure += asserted
+    owlrl.DeductiveClosure(
+        owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
+    ).expand(closure)
+    inferred = Graph(namespace_manager=asserted.namespace_manager)
+    inferred += closure - asserted
+    return inferred
+
+
+def consistency_problems(closure: Graph) -> list[str]:
+    """Contradictions in an OWL 2 RL closure: members of owl:Nothing and owlrl's clash reports."""
+    problems = [
+        f"{node} is a member of owl:Nothing" for node in closure.subjects(RDF.type, OWL.Nothing)
+    ]
+    problems += sorted(str(message) for message in closure.objects(None, OWLRL_ERRORS.error))
+    return problems
+
+
+def load_methodology(ontology_dir: Path) -> Methodology:
+    """Parse the ontology folder, compute its closure once, and check it is consistent."""
+    files = ontology_files(ontology_dir)
+    asserted = parse_files(files)
+    inferred = owl_rl_closure(asserted)
+    problems = consistency_problems(inferred)
+    if problems:
+        raise InconsistentOntologyError(problems)
+    dataset = Dataset(default_union=True)
+    dataset.namespace_manager = asserted.namespace_manager
+    asserted_graph = dataset.graph(ASSERTED_GRAPH)
+    asserted_graph += asserted
+    inferred_graph = dataset.graph(INFERRED_GRAPH)
+    inferred_graph += inferred
+    return Methodology(asserted=asserted, inferred=inferred, dataset=dataset, files=files)
