@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import owlrl
-from rdflib import Dataset, Graph, Namespace, URIRef
+from rdflib import Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import OWL, RDF
 
 from mcem_kg.errors import DataFileError, InconsistentOntologyError
@@ -69,14 +69,22 @@ def parse_files(files: Iterable[Path]) -> Graph:
 
 
 def owl_rl_closure(asserted: Graph) -> Graph:
-    """The triples the OWL 2 RL rules add to ``asserted`` (only those, not a copy of it)."""
+    """The triples the OWL 2 RL rules add to ``asserted`` (only those, not a copy of it).
+
+    owlrl works on generalized RDF and derives triples with a literal subject, which no RDF
+    syntax can carry; those are dropped, as is ``x owl:sameAs x`` (rule eq-ref), true of
+    every term and telling nothing.
+    """
     closure = Graph()
     closure += asserted
     owlrl.DeductiveClosure(
         owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
     ).expand(closure)
     inferred = Graph(namespace_manager=asserted.namespace_manager)
-    inferred += closure - asserted
+    for s, p, o in closure - asserted:
+        if isinstance(s, Literal) or (p == OWL.sameAs and s == o):
+            continue
+        inferred.add((s, p, o))
     return inferred
 
 
