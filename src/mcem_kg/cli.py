@@ -20,7 +20,7 @@ from mcem_kg.errors import InvalidInputError, McemError
 from mcem_kg.graph import KnowledgeGraph
 from mcem_kg.methodology import load_methodology
 from mcem_kg.queries import NamedQuery, QueryRegistry
-from mcem_kg.results import ResultFormat, serialize, to_table
+from mcem_kg.results import ResultFormat, render, serialize
 from mcem_kg.settings import Settings
 
 USAGE_ERROR = 2
@@ -106,8 +106,10 @@ def run_query(
         kg = KnowledgeGraph.load(Settings.from_env())
         result = kg.query(name, params)
     if fmt is ResultFormat.TABLE:
+        console = Console()
         namespaces = kg.methodology.asserted.namespace_manager
-        Console().print(to_table(result, namespaces, title=kg.queries.get(name).summary))
+        summary = kg.queries.get(name).summary
+        console.print(render(result, namespaces, console.width, title=summary))
     else:
         typer.echo(serialize(result, fmt), nl=False)
 

@@ -11,8 +11,11 @@ from enum import StrEnum
 
 from rdflib import URIRef
 from rdflib.namespace import NamespaceManager
-from rdflib.query import Result
+from rdflib.query import Result, ResultRow
+from rich.console import Group, RenderableType
+from rich.rule import Rule
 from rich.table import Table
+from rich.text import Text
 
 
 class ResultFormat(StrEnum):
@@ -29,20 +32,54 @@ def serialize(result: Result, fmt: ResultFormat) -> str:
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
 
 
-def to_table(result: Result, namespaces: NamespaceManager, title: str | None = None) -> Table:
-    """The result as a rich table; IRIs are shortened with the ontology's prefixes."""
-    variables = result.vars or []
-    table = Table(title=title, show_lines=False)
-    for variable in variables:
-        table.add_column(str(variable), overflow="fold")
+# Narrower than this per column, a table folds every word; one block per row reads better.
+MIN_COLUMN_WIDTH = 14
+
+
+def cells(result: Result, namespaces: NamespaceManager) -> list[list[str]]:
+    """Result values as text; IRIs shortened with the ontology's prefixes."""
+    rows = []
     for row in result:
-        cells = []
-        for value in row:  # type: ignore[union-attr]
-            if value is None:
-                cells.append("")
-            elif isinstance(value, URIRef):
-                cells.append(value.n3(namespaces))
-            else:
-                cells.append(str(value))
-        table.add_row(*cells)
+        if not isinstance(row, ResultRow):
+            continue
+        rows.append(
+            [
+                "" if v is None else v.n3(namespaces) if isinstance(v, URIRef) else str(v)
+                for v in row
+            ]
+        )
+    return rows
+
+
+def to_table(result: Result, namespaces: NamespaceManager, title: str | None = None) -> Table:
+    """The result as a rich table, one row per solution."""
+    table = Table(title=title)
+    for variable in result.vars or []:
+        table.add_column(str(variable), overflow="fold")
+    for row in cells(result, namespaces):
+        table.add_row(*row)
     return table
+
+
+def to_records(result: Result, namespaces: NamespaceManager, title: str | None = None) -> Group:
+    """The result as one block of ``name  value`` lines per solution, for wide results."""
+    names = [str(v) for v in result.vars or []]
+    blocks: list[RenderableType] = [Rule(title or "")]
+    for number, row in enumerate(cells(result, namespaces), start=1):
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(style="bold")
+        grid.add_column(overflow="fold")
+        for name, value in zip(names, row, strict=True):
+            if value:
+                grid.add_row(name, value)
+        blocks += [Text(f"#{number}", style="dim"), grid]
+    return Group(*blocks)
+
+
+def render(
+    result: Result, namespaces: NamespaceManager, width: int, title: str | None = None
+) -> RenderableType:
+    """A table when its columns fit in ``width``, else one block per solution."""
+    if len(result.vars or []) * MIN_COLUMN_WIDTH <= width:
+        return to_table(result, namespaces, title)
+    return to_records(result, namespaces, title)
