@@ -33,7 +33,7 @@ def serialize(result: Result, fmt: ResultFormat) -> str:
 
 
 # Narrower than this per column, a table folds every word; one block per row reads better.
-MIN_COLUMN_WIDTH = 14
+MIN_COLUMN_WIDTH = 12
 
 
 def cells(result: Result, namespaces: NamespaceManager) -> list[list[str]]:
