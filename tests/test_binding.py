@@ -23,7 +23,7 @@ from tests.helpers import as_rows
 
 DATA = Path(__file__).parent / "data"
 CASES: list[dict[str, Any]] = yaml.safe_load((DATA / "parameter-values.yaml").read_text())
-PREFIXES = {"mcem": "https://w3id.org/mcem-kg/ontology/", "xsd": str(XSD)}
+PREFIXES = {"mcem": "https://w3id.org/mcem-kg/ontology#", "xsd": str(XSD)}
 
 
 def parameter(type_name: str) -> Parameter:

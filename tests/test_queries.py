@@ -104,6 +104,13 @@ def test_bad_query_definition(name: str) -> None:
     assert BAD[name] in str(info.value)
 
 
+def test_a_query_file_that_is_not_utf8(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.rq"
+    path.write_bytes("#+ summary: caf\u00e9\nSELECT * WHERE { ?s ?p ?o }\n".encode("latin-1"))
+    with pytest.raises(DataFileError, match=r"latin1\.rq: is not UTF-8 text"):
+        load_query(path)
+
+
 def test_empty_folder(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="no named queries"):
         QueryRegistry.scan(tmp_path)

@@ -8,6 +8,7 @@ What the values can be is read from the graph, so a new stage or role needs no c
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from datetime import date
 
@@ -62,30 +63,37 @@ def resolve(graph: Graph, parameter: Parameter, raw: str) -> Identifier:
     value = raw.strip()
     if parameter.type_iri in _PARSERS:
         return _literal(parameter, value)
-    if not value:
-        raise InvalidParameterValueError(parameter.name, raw, _expectation(graph, parameter))
-    if value.startswith("<") and value.endswith(">"):
-        value = value[1:-1]
-    if ":" in value and "://" in value:
-        iri = URIRef(value)
-        if (iri, None, None) in graph and (iri, RDF.type, parameter.type_iri) in graph:
-            return iri
-        raise InvalidParameterValueError(parameter.name, raw, _expectation(graph, parameter))
-    matches = [
-        row[0]
-        for row in rows(
-            _select(graph, _LOOKUP, {"class": parameter.type_iri, "value": Literal(value)})
-        )
-    ]
-    if len(matches) == 1 and isinstance(matches[0], URIRef):
-        return matches[0]
-    if len(matches) > 1:
+    candidates: set[Identifier] = set()
+    if value:
+        lookup = {"class": parameter.type_iri, "value": Literal(value)}
+        candidates.update(row[0] for row in rows(_select(graph, _LOOKUP, lookup)))
+        iri = as_iri(graph, value)
+        if iri is not None and (iri, RDF.type, parameter.type_iri) in graph:
+            candidates.add(iri)
+    if len(candidates) == 1:
+        return candidates.pop()
+    if len(candidates) > 1:
+        label = _class_label(graph, parameter)
         raise InvalidParameterValueError(
-            parameter.name,
-            raw,
-            f"a name of one {_class_label(graph, parameter)}, not of {len(matches)}; use an IRI",
+            parameter.name, raw, f"a name of one {label}, not of {len(candidates)}; use an IRI"
         )
     raise InvalidParameterValueError(parameter.name, raw, _expectation(graph, parameter))
+
+
+# RFC 3987: an IRI starts with a scheme and holds none of these characters.
+_IRI_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_NOT_IN_IRIS = frozenset(' <>"{}|^`\\')
+
+
+def as_iri(graph: Graph, value: str) -> URIRef | None:
+    """``value`` as an IRI: ``<IRI>``, an absolute IRI, or a name with a prefix of the graph."""
+    text = value[1:-1] if value.startswith("<") and value.endswith(">") else value
+    if not _IRI_SCHEME.match(text) or _NOT_IN_IRIS & set(text):
+        return None
+    try:
+        return graph.namespace_manager.expand_curie(text)
+    except ValueError:
+        return URIRef(text)
 
 
 def bind(graph: Graph, query: NamedQuery, given: Mapping[str, str]) -> dict[str, Identifier]:

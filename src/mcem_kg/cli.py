@@ -1,20 +1,23 @@
 """The ``mcem`` command line.
 
-Every error mcem-kg raises on purpose ends the command with one line on stderr and exit
-status 2 (typer/click usage errors do the same); anything else is a bug and shows its
-traceback.
+Every error mcem-kg raises on purpose, and every usage error (unknown command, bad option
+value), ends the command with one line ``mcem: error: ...`` on stderr and exit status 2;
+anything else is a bug and shows its traceback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import logging
+import sys
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from mcem_kg.errors import InvalidInputError, McemError
 from mcem_kg.graph import KnowledgeGraph
@@ -25,10 +28,39 @@ from mcem_kg.settings import Settings
 
 USAGE_ERROR = 2
 
+
+def _fail(message: str) -> None:
+    typer.echo(f"mcem: error: {message}", err=True)
+
+
+class _OneLineErrors(TyperGroup):
+    """Reports typer's usage errors in one line, as mcem-kg's own errors are."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except typer.TyperException as exc:
+            _fail(f"{exc.format_message()} (see 'mcem --help')")
+            code = USAGE_ERROR
+        except typer.Abort:
+            code = 1
+        if not standalone_mode:
+            return code
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
     name="mcem",
     help="The Microsoft Customer Engagement Methodology (MCEM) as a knowledge graph.",
-    no_args_is_help=True,
+    cls=_OneLineErrors,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -46,7 +78,7 @@ def _reported() -> Iterator[None]:
     try:
         yield
     except McemError as exc:
-        typer.echo(f"mcem: error: {exc}", err=True)
+        _fail(str(exc))
         raise typer.Exit(USAGE_ERROR) from exc
 
 
@@ -110,6 +142,8 @@ def run_query(
         namespaces = kg.methodology.asserted.namespace_manager
         summary = kg.queries.get(name).summary
         console.print(render(result, namespaces, console.width, title=summary))
+        if not result.bindings:
+            typer.echo("(no rows match)", err=True)
     else:
         typer.echo(serialize(result, fmt), nl=False)
 
@@ -130,4 +164,7 @@ def show_ontology(
 
 
 def main() -> None:
+    # rdflib logs, with tracebacks, what our own checks report as one-line errors
+    # (ill-typed literals, malformed IRIs).
+    logging.getLogger("rdflib").setLevel(logging.ERROR)
     app()

@@ -60,6 +60,8 @@ def parse_files(files: Iterable[Path]) -> Graph:
     for path in files:
         try:
             graph.parse(path, format="turtle")
+        except UnicodeDecodeError as exc:
+            raise DataFileError(path, f"is not UTF-8 text: {exc}") from exc
         except (SyntaxError, ValueError) as exc:
             # rdflib's Turtle parser raises BadSyntax (a SyntaxError) naming the line.
             raise DataFileError(path, f"not valid Turtle: {exc}") from exc
@@ -69,17 +71,22 @@ def parse_files(files: Iterable[Path]) -> Graph:
 
 
 def owl_rl_closure(asserted: Graph) -> Graph:
-    """The triples the OWL 2 RL rules add to ``asserted`` (only those, not a copy of it).
-
-    owlrl works on generalized RDF and derives triples with a literal subject, which no RDF
-    syntax can carry; those are dropped, as is ``x owl:sameAs x`` (rule eq-ref), true of
-    every term and telling nothing.
-    """
-    closure = Graph()
+    """``asserted`` and everything the OWL 2 RL rules derive from it (generalized RDF)."""
+    closure = Graph(namespace_manager=asserted.namespace_manager)
     closure += asserted
     owlrl.DeductiveClosure(
         owlrl.OWLRL_Semantics, axiomatic_triples=False, datatype_axioms=False
     ).expand(closure)
+    return closure
+
+
+def inferred_triples(closure: Graph, asserted: Graph) -> Graph:
+    """What the closure adds to ``asserted``, as RDF.
+
+    owlrl works on generalized RDF and derives triples with a literal subject, which no RDF
+    syntax can carry; those are dropped (after :func:`consistency_problems` has judged them),
+    as is ``x owl:sameAs x`` (rule eq-ref), true of every term and telling nothing.
+    """
     inferred = Graph(namespace_manager=asserted.namespace_manager)
     for s, p, o in closure - asserted:
         if isinstance(s, Literal) or (p == OWL.sameAs and s == o):
@@ -89,22 +96,37 @@ def owl_rl_closure(asserted: Graph) -> Graph:
 
 
 def consistency_problems(closure: Graph) -> list[str]:
-    """Contradictions in an OWL 2 RL closure: members of owl:Nothing and owlrl's clash reports."""
+    """Contradictions in an OWL 2 RL closure, each as a sentence.
+
+    - a member of owl:Nothing (e.g. of two disjoint classes);
+    - a clash owlrl reports (e.g. owl:sameAs between owl:AllDifferent members);
+    - two different literal values made the same, as a functional property with two values
+      does (rule prp-fp gives ``"1" owl:sameAs "7"``);
+    - an ill-typed literal (``"abc"^^xsd:integer``), which OWL 2 RL would reject had owlrl's
+      datatype axioms been on (they are off: they add thousands of triples).
+    """
     problems = [
         f"{node} is a member of owl:Nothing" for node in closure.subjects(RDF.type, OWL.Nothing)
     ]
     problems += sorted(str(message) for message in closure.objects(None, OWLRL_ERRORS.error))
-    return problems
+    for s, o in closure.subject_objects(OWL.sameAs):
+        if isinstance(s, Literal) and isinstance(o, Literal) and not s.eq(o):
+            problems.append(f"two different values are made the same: {s.n3()} and {o.n3()}")
+    for s, p, o in closure:
+        if isinstance(o, Literal) and o.ill_typed:
+            problems.append(f"{o.n3()} is not a valid {o.datatype} (on {s} {p})")
+    return sorted(set(problems))
 
 
 def load_methodology(ontology_dir: Path) -> Methodology:
     """Parse the ontology folder, compute its closure once, and check it is consistent."""
     files = ontology_files(ontology_dir)
     asserted = parse_files(files)
-    inferred = owl_rl_closure(asserted)
-    problems = consistency_problems(inferred)
+    closure = owl_rl_closure(asserted)
+    problems = consistency_problems(closure)
     if problems:
         raise InconsistentOntologyError(problems)
+    inferred = inferred_triples(closure, asserted)
     dataset = Dataset(default_union=True)
     dataset.namespace_manager = asserted.namespace_manager
     asserted_graph = dataset.graph(ASSERTED_GRAPH)

@@ -123,6 +123,8 @@ def load_query(path: Path) -> NamedQuery:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DataFileError(path, f"cannot be read: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise DataFileError(path, f"is not UTF-8 text: {exc}") from exc
     header_text, _ = split_header(text)
     header = _parse_header(path, header_text)
     try:
