@@ -2,7 +2,8 @@
 
 A value for a class-typed parameter may be the IRI of an instance of that class or any of its
 codes and names: ``skos:notation`` (an acronym, a stage number) or ``rdfs:label`` (which, in
-the closure, includes ``skos:prefLabel`` and ``skos:altLabel``), compared case-insensitively.
+the closure, includes ``skos:prefLabel``, ``skos:altLabel`` and ``skos:hiddenLabel``), compared
+case-insensitively.
 What the values can be is read from the graph, so a new stage or role needs no code.
 """
 
