@@ -138,3 +138,20 @@ def test_serialization_round_trips(kg: KnowledgeGraph, fmt: str) -> None:
         data=kg.methodology.serialize(fmt, include_inferred=True), format=SERIALIZATIONS[fmt]
     )
     assert len(with_closure) == len(kg.methodology.asserted) + len(kg.methodology.inferred)
+
+
+TERM_KINDS = (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+
+
+def test_every_term_is_labelled_and_defined_by_the_ontology(kg: KnowledgeGraph) -> None:
+    graph = kg.methodology.asserted
+    terms = {
+        s
+        for kind in TERM_KINDS
+        for s in graph.subjects(RDF.type, kind)
+        if isinstance(s, URIRef) and s.startswith(str(MCEM))
+    }
+    assert len(terms) > 50
+    for term in sorted(terms):
+        assert graph.value(term, RDFS.isDefinedBy) == ONTOLOGY, term
+        assert graph.value(term, RDFS.label) is not None, term
