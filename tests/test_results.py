@@ -28,7 +28,7 @@ def test_json_and_csv(kg: KnowledgeGraph) -> None:
 
 
 def test_a_table_is_not_serialized(kg: KnowledgeGraph) -> None:
-    with pytest.raises(ValueError, match="to_table"):
+    with pytest.raises(ValueError, match="not serialized"):
         serialize(kg.query("glossary"), ResultFormat.TABLE)
 
 

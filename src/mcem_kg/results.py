@@ -27,7 +27,7 @@ class ResultFormat(StrEnum):
 def serialize(result: Result, fmt: ResultFormat) -> str:
     """The result as text in a machine-readable format (not ``table``)."""
     if fmt is ResultFormat.TABLE:
-        raise ValueError("a table is rendered with to_table, not serialized")
+        raise ValueError("a table is rendered (see render), not serialized")
     data = result.serialize(format=fmt.value)
     return data.decode("utf-8") if isinstance(data, bytes) else str(data)
 
