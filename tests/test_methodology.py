@@ -13,6 +13,7 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from mcem_kg import DataFileError, InconsistentOntologyError, KnowledgeGraph, Settings
 from mcem_kg.methodology import (
     SERIALIZATIONS,
+    RdfFormat,
     consistency_problems,
     load_methodology,
     parse_files,
@@ -129,8 +130,8 @@ def test_an_empty_folder_is_an_error(tmp_path: Path) -> None:
         load_methodology(tmp_path)
 
 
-@pytest.mark.parametrize("fmt", sorted(SERIALIZATIONS))
-def test_serialization_round_trips(kg: KnowledgeGraph, fmt: str) -> None:
+@pytest.mark.parametrize("fmt", list(RdfFormat))
+def test_serialization_round_trips(kg: KnowledgeGraph, fmt: RdfFormat) -> None:
     text = kg.methodology.serialize(fmt)
     parsed = Graph().parse(data=text, format=SERIALIZATIONS[fmt])
     assert isomorphic(parsed, kg.methodology.asserted)

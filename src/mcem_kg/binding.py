@@ -17,7 +17,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
-from rdflib.query import Result, ResultRow
+from rdflib.query import Result
 from rdflib.term import Identifier
 
 from mcem_kg.errors import (
@@ -27,6 +27,7 @@ from mcem_kg.errors import (
     UnknownParameterError,
 )
 from mcem_kg.queries import NamedQuery, Parameter
+from mcem_kg.results import rows
 
 _PREFIXES = """
 PREFIX rdf:  <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -117,11 +118,6 @@ def bind(graph: Graph, query: NamedQuery, given: Mapping[str, str]) -> dict[str,
 def run(graph: Graph, query: NamedQuery, given: Mapping[str, str]) -> Result:
     """Run a named query with user-given parameter values."""
     return _select(graph, query.prepared, bind(graph, query, given), name=query.name)
-
-
-def rows(result: Result) -> list[ResultRow]:
-    """The rows of a SELECT result (iterating a Result is typed for every query form)."""
-    return [row for row in result if isinstance(row, ResultRow)]
 
 
 def _select(

@@ -11,7 +11,6 @@ import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -21,7 +20,7 @@ from typer.core import TyperGroup
 
 from mcem_kg.errors import InvalidInputError, McemError
 from mcem_kg.graph import KnowledgeGraph
-from mcem_kg.methodology import load_methodology
+from mcem_kg.methodology import RdfFormat, load_methodology
 from mcem_kg.queries import NamedQuery, QueryRegistry
 from mcem_kg.results import ResultFormat, render, serialize
 from mcem_kg.settings import Settings
@@ -64,12 +63,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-
-
-class OntologyFormat(StrEnum):
-    TURTLE = "turtle"
-    JSON_LD = "json-ld"
-    NT = "nt"
 
 
 @contextmanager
@@ -151,8 +144,8 @@ def run_query(
 @app.command("ontology")
 def show_ontology(
     fmt: Annotated[
-        OntologyFormat, typer.Option("--format", "-f", help="RDF serialization.")
-    ] = OntologyFormat.TURTLE,
+        RdfFormat, typer.Option("--format", "-f", help="RDF serialization.")
+    ] = RdfFormat.TURTLE,
     inferred: Annotated[
         bool, typer.Option("--inferred", help="Include the OWL 2 RL closure.")
     ] = False,
@@ -160,7 +153,7 @@ def show_ontology(
     """Print the ontology (asserted triples; with --inferred, also the closure)."""
     with _reported():
         methodology = load_methodology(Settings.from_env().ontology_dir)
-    typer.echo(methodology.serialize(fmt.value, include_inferred=inferred), nl=False)
+    typer.echo(methodology.serialize(fmt, include_inferred=inferred), nl=False)
 
 
 def main() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 import owlrl
@@ -24,8 +25,17 @@ INFERRED_GRAPH = URIRef("https://w3id.org/mcem-kg/graph/methodology-inferred")
 # (owlrl.Namespaces.ERRNS) in the closure it computes.
 OWLRL_ERRORS = Namespace("http://www.daml.org/2002/03/agents/agent-ont#")
 
-# Formats `Methodology.serialize` accepts, by the names users give them.
-SERIALIZATIONS = {"turtle": "turtle", "json-ld": "json-ld", "nt": "nt11"}
+
+class RdfFormat(StrEnum):
+    """Formats `Methodology.serialize` writes, by the names users give them."""
+
+    TURTLE = "turtle"
+    JSON_LD = "json-ld"
+    NT = "nt"
+
+
+# rdflib's plugin name for each format.
+SERIALIZATIONS = {RdfFormat.TURTLE: "turtle", RdfFormat.JSON_LD: "json-ld", RdfFormat.NT: "nt11"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,8 +47,10 @@ class Methodology:
     dataset: Dataset
     files: tuple[Path, ...]
 
-    def serialize(self, fmt: str = "turtle", *, include_inferred: bool = False) -> str:
-        """The ontology in ``fmt`` (a key of :data:`SERIALIZATIONS`)."""
+    def serialize(
+        self, fmt: RdfFormat = RdfFormat.TURTLE, *, include_inferred: bool = False
+    ) -> str:
+        """The ontology in ``fmt``."""
         graph = Graph(namespace_manager=self.asserted.namespace_manager)
         graph += self.asserted
         if include_inferred:

@@ -36,19 +36,17 @@ def serialize(result: Result, fmt: ResultFormat) -> str:
 MIN_COLUMN_WIDTH = 12
 
 
+def rows(result: Result) -> list[ResultRow]:
+    """The rows of a SELECT result (iterating a Result is typed for every query form)."""
+    return [row for row in result if isinstance(row, ResultRow)]
+
+
 def cells(result: Result, namespaces: NamespaceManager) -> list[list[str]]:
     """Result values as text; IRIs shortened with the ontology's prefixes."""
-    rows = []
-    for row in result:
-        if not isinstance(row, ResultRow):
-            continue
-        rows.append(
-            [
-                "" if v is None else v.n3(namespaces) if isinstance(v, URIRef) else str(v)
-                for v in row
-            ]
-        )
-    return rows
+    return [
+        ["" if v is None else v.n3(namespaces) if isinstance(v, URIRef) else str(v) for v in row]
+        for row in rows(result)
+    ]
 
 
 def to_table(result: Result, namespaces: NamespaceManager, title: str | None = None) -> Table:
