@@ -25,6 +25,42 @@ class InvalidInputError(McemError):
     """The caller's input cannot be used."""
 
 
+class InputRecordError(InvalidInputError):
+    """Input data (a file or request body of records) that cannot be read, and where.
+
+    The message names the source, the line or record, and the field, then says what was
+    found and what was expected, e.g. ``pipeline.csv:7: record 'OPP-1': field 'stage':
+    'Stage 9' is not a stage; expected 1-5 or a stage label``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        source: str | None = None,
+        line: int | None = None,
+        record: str | None = None,
+        field: str | None = None,
+        expected: str | None = None,
+    ) -> None:
+        where = source or ""
+        if line is not None:
+            where = f"{where}:{line}" if where else f"line {line}"
+        parts = [where] if where else []
+        if record is not None:
+            parts.append(f"record {record!r}")
+        if field is not None:
+            parts.append(f"field {field!r}")
+        text = message if expected is None else f"{message}; expected {expected}"
+        super().__init__(": ".join([*parts, text]))
+        self.source = source
+        self.line = line
+        self.record = record
+        self.field = field
+        self.expected = expected
+        self.detail = message
+
+
 class NotFoundError(McemError):
     """The caller named something that does not exist."""
 
