@@ -55,8 +55,13 @@ def role_code(name: str) -> str:
 
 
 def participants(ask: Ask, side: str) -> set[str]:
-    """'ATU' -> the ATU's roles; 'SSP' -> {'SSP'}; 'CSU (CSAM/CSA)' -> {'CSAM', 'CSA'}."""
+    """'ATU' -> the ATU's roles; 'SSP' -> {'SSP'}; 'CSU (CSAM/CSA)' -> {'CSAM', 'CSA'};
+    'STU (Specialist)' -> the STU's roles."""
     named = re.fullmatch(r"(\w+) \(([^)]+)\)", side)
+    if named and named.group(2) == "Specialist":
+        # A discussion side "STU (Specialist)" is any role of the unit (SSP or SE): the
+        # reading of validation rule handoff/stu-csu-discussion (ontology/handoffs.ttl).
+        return participants(ask, named.group(1))
     if named:
         return {role_code(name) for name in named.group(2).split("/")}
     unit_roles = {str(r["role"]) for r in ask("unit-accountability") if r["unit"] == side}

@@ -7,6 +7,7 @@ named queries, and catch :class:`McemError` (see :mod:`mcem_kg.errors` for its b
 from mcem_kg.errors import (
     DataFileError,
     InconsistentOntologyError,
+    InputRecordError,
     InvalidInputError,
     InvalidParameterValueError,
     McemError,
@@ -24,6 +25,7 @@ from mcem_kg.settings import Settings
 __all__ = [
     "DataFileError",
     "InconsistentOntologyError",
+    "InputRecordError",
     "InvalidInputError",
     "InvalidParameterValueError",
     "KnowledgeGraph",
