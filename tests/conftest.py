@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mcem_kg import KnowledgeGraph, Settings
+from mcem_kg.validation import OpportunityValidator
 from tests.helpers import Ask, Row, as_rows
 
 
@@ -26,3 +27,9 @@ def ask(kg: KnowledgeGraph) -> Ask:
         return as_rows(kg.query(name, params))
 
     return run
+
+
+@pytest.fixture(scope="session")
+def validator(settings: Settings, kg: KnowledgeGraph) -> OpportunityValidator:
+    """The opportunity validator, on the session's methodology."""
+    return OpportunityValidator.load(settings, kg.methodology)

@@ -1,0 +1,216 @@
+"""Facts that follow from a record and the methodology, added when records are loaded.
+
+The shapes stay standard SHACL that compares values and dates; nothing in them does date
+arithmetic, which SPARQL engines do differently (or not at all). So before validation:
+
+- an opportunity gets ``mcem:pastStage`` for every stage before its current one, and the class
+  the ontology defines for each (``mcem:PastListenConsult`` ≡ ``pastStage hasValue
+  listen-consult``: OWL 2 RL rule cls-hv2, applied for these classes only);
+- an opportunity or milestone whose handoff deadline has started running gets an
+  ``mcem:OwnershipDue`` with the due date (the duration and the event it counts from are read
+  from the handoff in the ontology) and whether that date has passed as of the validation day.
+
+A gate check ("as if it moved to stage N today") changes the current stage first, and records
+entering it today.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, TIME
+from rdflib.term import Node
+
+from mcem_kg.calendar import Calendar
+from mcem_kg.errors import DataFileError
+from mcem_kg.vocabulary import MCEM
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffDeadline:
+    """One handoff's ownership deadline, as the ontology states it."""
+
+    handoff: URIRef
+    to_stage: URIRef
+    subject_class: URIRef
+    amount: int
+    unit: URIRef
+    counted_from: URIRef
+
+
+@dataclass(frozen=True, slots=True)
+class MethodologyFacts:
+    """What derivation needs from the methodology, read once."""
+
+    stage_numbers: dict[URIRef, int]
+    past_stage_classes: dict[URIRef, URIRef]
+    deadlines: tuple[HandoffDeadline, ...]
+    opportunity_classes: frozenset[URIRef]
+
+    @classmethod
+    def read(cls, graph: Graph, source: str = "ontology") -> MethodologyFacts:
+        stage_numbers = {
+            s: int(n.toPython())
+            for s, n in graph.subject_objects(MCEM.stageNumber)
+            if isinstance(s, URIRef) and isinstance(n, Literal)
+        }
+        past_stage_classes = {}
+        for restriction in graph.subjects(OWL.onProperty, MCEM.pastStage):
+            stage = graph.value(restriction, OWL.hasValue)
+            for klass in graph.subjects(OWL.equivalentClass, restriction):
+                if isinstance(klass, URIRef) and isinstance(stage, URIRef):
+                    past_stage_classes[stage] = klass
+        deadlines = tuple(
+            _deadline(graph, handoff, source) for handoff in graph.subjects(RDF.type, MCEM.Handoff)
+        )
+        opportunity_classes = frozenset(
+            c for c in graph.transitive_subjects(RDFS.subClassOf, MCEM.Opportunity)
+            if isinstance(c, URIRef)
+        )
+        return cls(stage_numbers, past_stage_classes, deadlines, opportunity_classes)
+
+
+def _deadline(graph: Graph, handoff: Node, source: str) -> HandoffDeadline:
+    def one(subject: Node | None, predicate: URIRef) -> Node:
+        value = graph.value(subject, predicate) if subject is not None else None
+        if value is None:
+            raise DataFileError(source, f"handoff {handoff} has no {predicate} on its deadline")
+        return value
+
+    deadline = one(handoff, MCEM.ownershipDeadline)
+    duration = one(deadline, MCEM.duration)
+    unit = one(duration, TIME.unitType)
+    counted_from = one(deadline, MCEM.countedFrom)
+    if not isinstance(unit, URIRef) or not Calendar.supports(unit):
+        raise DataFileError(source, f"deadline of {handoff}: unsupported duration unit {unit}")
+    if counted_from not in {MCEM.RequiredDiscussionHeld, MCEM.ToStageEntered}:
+        raise DataFileError(source, f"deadline of {handoff}: cannot count from {counted_from}")
+    amount = one(duration, TIME.numericDuration)
+    assert isinstance(amount, Literal)
+    return HandoffDeadline(
+        handoff=URIRef(handoff),
+        to_stage=URIRef(one(handoff, MCEM.toStage)),
+        subject_class=URIRef(one(handoff, MCEM.transfersOwnershipOf)),
+        amount=int(amount.toPython()),
+        unit=unit,
+        counted_from=URIRef(counted_from),
+    )
+
+
+def _dates(graph: Graph, nodes: object, predicate: URIRef) -> list[date]:
+    found = []
+    for node in nodes:  # type: ignore[attr-defined]
+        for value in graph.objects(node, predicate):
+            if isinstance(value, Literal) and isinstance(value.toPython(), date):
+                found.append(value.toPython())
+    return found
+
+
+class Deriver:
+    """Adds the derived facts of every opportunity in a graph."""
+
+    def __init__(self, facts: MethodologyFacts) -> None:
+        self.facts = facts
+
+    def opportunities(self, graph: Graph) -> list[URIRef]:
+        found = {
+            s
+            for klass in self.facts.opportunity_classes
+            for s in graph.subjects(RDF.type, klass)
+            if isinstance(s, URIRef)
+        }
+        return sorted(found)
+
+    def derive(
+        self,
+        graph: Graph,
+        as_of: date,
+        calendar: Calendar,
+        to_stage: URIRef | None = None,
+    ) -> None:
+        """Add the derived facts of every opportunity of ``graph`` as of ``as_of``."""
+        for opportunity in self.opportunities(graph):
+            if to_stage is not None:
+                self._move(graph, opportunity, to_stage, as_of)
+            number = self.stage_number(graph, opportunity)
+            if number is None:
+                continue
+            for stage, stage_number in self.facts.stage_numbers.items():
+                if stage_number < number:
+                    graph.add((opportunity, MCEM.pastStage, stage))
+                    if stage in self.facts.past_stage_classes:
+                        graph.add((opportunity, RDF.type, self.facts.past_stage_classes[stage]))
+            for deadline in self.facts.deadlines:
+                self._ownership_due(graph, opportunity, number, deadline, as_of, calendar)
+
+    def stage_number(self, graph: Graph, opportunity: URIRef) -> int | None:
+        """The number of the opportunity's one current stage; None if it has not exactly one."""
+        stages = list(graph.objects(opportunity, MCEM.currentStage))
+        if len(stages) != 1 or not isinstance(stages[0], URIRef):
+            return None
+        return self.facts.stage_numbers.get(stages[0])
+
+    def _move(self, graph: Graph, opportunity: URIRef, to_stage: URIRef, as_of: date) -> None:
+        before = self.stage_number(graph, opportunity)
+        graph.remove((opportunity, MCEM.currentStage, None))
+        graph.add((opportunity, MCEM.currentStage, to_stage))
+        if before is None or self.facts.stage_numbers[to_stage] > before:
+            entry = BNode()
+            graph.add((opportunity, MCEM.stageEntry, entry))
+            graph.add((entry, MCEM.enteredStage, to_stage))
+            graph.add((entry, MCEM.enteredOn, Literal(as_of)))
+
+    def entered(self, graph: Graph, opportunity: URIRef, stage: URIRef) -> date | None:
+        """When the opportunity entered ``stage``: its latest entry into it, else its earliest
+        entry into a later stage (it skipped ``stage``), else unknown."""
+        target = self.facts.stage_numbers[stage]
+        into: list[date] = []
+        later: list[date] = []
+        for entry in graph.objects(opportunity, MCEM.stageEntry):
+            number = self.facts.stage_numbers.get(graph.value(entry, MCEM.enteredStage))  # type: ignore[arg-type]
+            days = _dates(graph, [entry], MCEM.enteredOn)
+            if number == target:
+                into += days
+            elif number is not None and number > target:
+                later += days
+        if into:
+            return max(into)
+        return min(later) if later else None
+
+    def _ownership_due(
+        self,
+        graph: Graph,
+        opportunity: URIRef,
+        number: int,
+        deadline: HandoffDeadline,
+        as_of: date,
+        calendar: Calendar,
+    ) -> None:
+        if deadline.counted_from == MCEM.RequiredDiscussionHeld:
+            discussions = [
+                d
+                for d in graph.objects(opportunity, MCEM.handoffDiscussion)
+                if (d, MCEM.ofHandoff, deadline.handoff) in graph
+            ]
+            held = _dates(graph, discussions, MCEM.discussedOn)
+            if not held:
+                return  # the deadline has not started
+            start: date | None = min(held)
+        else:  # ToStageEntered
+            if number < self.facts.stage_numbers[deadline.to_stage]:
+                return
+            start = self.entered(graph, opportunity, deadline.to_stage)
+        due = None if start is None else calendar.add(start, deadline.amount, deadline.unit)
+        subjects = [opportunity, *graph.objects(opportunity, MCEM.milestone)]
+        for subject in subjects:
+            if (subject, RDF.type, deadline.subject_class) not in graph:
+                continue
+            node = BNode()
+            graph.add((subject, MCEM.ownershipDue, node))
+            graph.add((node, RDF.type, MCEM.OwnershipDue))
+            graph.add((node, MCEM.forHandoff, deadline.handoff))
+            if due is not None:
+                graph.add((node, MCEM.dueDate, Literal(due)))
+            graph.add((node, MCEM.duePassed, Literal(due is None or as_of > due)))

@@ -1,0 +1,245 @@
+"""Plain JSON opportunity records (the README's contract) to RDF.
+
+Reading takes three steps, each with its own kind of trouble:
+
+1. Structure, checked against ``ontology/opportunity.schema.json``: a wrong type or a bad date
+   is an :class:`InputRecordError` naming the record and field; an unknown field (a typo such
+   as ``budgetValidatd``) is a warning, and the field is left out.
+2. References: a stage, role or handoff named by number, code or label becomes the IRI of the
+   methodology's individual. An unknown stage or role stays a plain value, which the shapes
+   report as a rule result; an unknown handoff kind is unreadable input.
+3. Meaning: the record, with ids made IRIs and references resolved, plus
+   ``ontology/context.jsonld``, is JSON-LD; rdflib turns it into triples. The context is
+   therefore the one place that says which field is which property.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, unquote
+
+import jsonschema
+from rdflib import Graph, URIRef
+
+from mcem_kg.errors import DataFileError, InputRecordError
+from mcem_kg.terms import TermIndex
+from mcem_kg.vocabulary import MCEM
+
+CONTEXT_FILE = "context.jsonld"
+SCHEMA_FILE = "opportunity.schema.json"
+
+Record = dict[str, Any]
+
+
+@dataclass(slots=True)
+class RecordBatch:
+    """Records read into one graph, with the warnings reading them gave."""
+
+    graph: Graph
+    ids: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DataFileError(path, f"cannot be read as JSON: {exc}") from exc
+
+
+def unwrap(document: object, source: str) -> list[Record]:
+    """The records of a document: one record, an array, or ``{"opportunities": [...]}``."""
+    if isinstance(document, dict) and "opportunities" in document:
+        document = document["opportunities"]
+    elif isinstance(document, dict):
+        document = [document]
+    if not isinstance(document, list):
+        raise InputRecordError(
+            f"found {type(document).__name__}",
+            source=source,
+            expected='a record, an array of records, or {"opportunities": [...]}',
+        )
+    for index, item in enumerate(document):
+        if not isinstance(item, dict):
+            raise InputRecordError(
+                f"found {type(item).__name__}",
+                source=source,
+                record=f"#{index + 1}",
+                expected="a JSON object",
+            )
+    return document
+
+
+def _path(parts: Iterable[object]) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _expected(error: jsonschema.ValidationError) -> str | None:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "format":
+        return str(schema.get("description", f"a {error.validator_value}"))
+    if error.validator == "type":
+        kinds = error.validator_value
+        return " or ".join(kinds) if isinstance(kinds, list) else f"a {kinds}"
+    if error.validator == "enum":
+        return "one of " + ", ".join(map(str, error.validator_value))
+    return None
+
+
+class RecordReader:
+    """Reads plain JSON records into RDF; built once from the data files and the methodology."""
+
+    def __init__(
+        self, schema: dict[str, Any], context: dict[str, Any], terms: TermIndex, namespace: str
+    ) -> None:
+        jsonschema.Draft202012Validator.check_schema(schema)
+        self._validator = jsonschema.Draft202012Validator(
+            schema, format_checker=jsonschema.FormatChecker()
+        )
+        self.context = context
+        self._terms = terms
+        self._namespace = namespace
+        self._defaults = {
+            name: spec["default"]
+            for name, spec in schema.get("properties", {}).items()
+            if isinstance(spec, dict) and "default" in spec
+        }
+
+    @classmethod
+    def load(cls, ontology_dir: Path, terms: TermIndex, namespace: str) -> RecordReader:
+        schema_path = ontology_dir / SCHEMA_FILE
+        schema = _load_json(schema_path)
+        context = _load_json(ontology_dir / CONTEXT_FILE)
+        try:
+            return cls(schema, context, terms, namespace)
+        except jsonschema.SchemaError as exc:
+            raise DataFileError(schema_path, f"not a valid JSON Schema: {exc.message}") from exc
+
+    # --- step 1: structure -----------------------------------------------------------------
+
+    def check(self, record: Record, source: str, index: int) -> list[str]:
+        """Raise on the first structural error of ``record``; return its warnings."""
+        label = record.get("id") if isinstance(record.get("id"), str) else f"#{index + 1}"
+        warnings = []
+        errors = sorted(self._validator.iter_errors(record), key=lambda e: list(e.path))
+        for error in errors:
+            where = _path(error.absolute_path)
+            if error.validator == "additionalProperties":
+                known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+                for name in sorted(set(error.instance) - known):
+                    name_path = f"{where}.{name}" if where else name
+                    warnings.append(
+                        f"{source}: record {label!r}: unknown field {name_path!r} was ignored"
+                    )
+                continue
+            found = json.dumps(error.instance) if error.validator != "required" else None
+            raise InputRecordError(
+                f"{found} is not valid" if found is not None else error.message,
+                source=source,
+                record=str(label),
+                field=where or None,
+                expected=_expected(error),
+            )
+        return warnings
+
+    # --- step 2: references ----------------------------------------------------------------
+
+    def iri(self, *path: str) -> str:
+        """The IRI minted for a record's id: ``<namespace>opportunity/OPP-1`` and so on."""
+        return self._namespace + "/".join(quote(part, safe="") for part in path)
+
+    def record_id(self, node: object) -> str:
+        """The id a record was given, read back from its IRI (or the IRI itself)."""
+        text = str(node)
+        prefix = self.iri("opportunity", "")
+        return unquote(text[len(prefix) :]) if text.startswith(prefix) else text
+
+    def _reference(self, klass: URIRef, value: object) -> object:
+        found = self._terms.find(klass, value)
+        # Unknown: kept as a plain value, for the shapes to report.
+        return str(found) if found is not None else {"@value": str(value)}
+
+    def _person(self, person: Record) -> Record:
+        node: Record = {"id": self.iri("person", person["id"])}
+        if "name" in person:
+            node["name"] = person["name"]
+        if "role" in person:
+            node["role"] = self._reference(MCEM.Role, person["role"])
+        return node
+
+    def _known(self, record: Record, keys: Iterable[str]) -> Record:
+        return {key: record[key] for key in keys if key in record}
+
+    def normalize(self, record: Record, source: str) -> Record:
+        """The record as a JSON-LD node (under the published context)."""
+        props = self._validator.schema["properties"]
+        node: Record = {**self._defaults, **self._known(record, props)}
+        node.pop("@context", None)
+        if "qualification" in record:
+            node["qualification"] = self._known(
+                record["qualification"], props["qualification"]["properties"]
+            )
+        opportunity = record["id"]
+        node["id"] = self.iri("opportunity", opportunity)
+        if "stage" in record:
+            node["stage"] = self._reference(MCEM.Stage, record["stage"])
+        if "stageHistory" in record:
+            node["stageHistory"] = [
+                {"stage": self._reference(MCEM.Stage, e["stage"]), "enteredOn": e["enteredOn"]}
+                for e in record["stageHistory"]
+            ]
+        if "owner" in record:
+            node["owner"] = self._person(record["owner"])
+        milestone_keys = props["milestones"]["items"]["properties"]
+        node["milestones"] = []
+        for milestone in record.get("milestones", []):
+            item = self._known(milestone, milestone_keys)
+            item["id"] = self.iri("opportunity", opportunity, "milestone", milestone["id"])
+            if "owner" in milestone:
+                item["owner"] = self._person(milestone["owner"])
+            node["milestones"].append(item)
+        handoff_keys = props["handoffs"]["items"]["properties"]
+        node["handoffs"] = []
+        for index, handoff in enumerate(record.get("handoffs", [])):
+            item = self._known(handoff, handoff_keys)
+            found = self._terms.find(MCEM.Handoff, handoff["kind"])
+            if found is None:
+                raise InputRecordError(
+                    f"unknown handoff kind {handoff['kind']!r}",
+                    source=source,
+                    record=opportunity,
+                    field=f"handoffs[{index}].kind",
+                    expected="one of " + ", ".join(self._terms.names(MCEM.Handoff)),
+                )
+            item["kind"] = str(found)
+            item["participants"] = [self._person(p) for p in handoff.get("participants", [])]
+            node["handoffs"].append(item)
+        return node
+
+    # --- step 3: meaning -------------------------------------------------------------------
+
+    def read(self, records: list[Record], source: str) -> RecordBatch:
+        """Check and load ``records`` into one graph; nothing is loaded if one is unreadable."""
+        batch = RecordBatch(graph=Graph())
+        nodes = []
+        seen: set[str] = set()
+        for index, record in enumerate(records):
+            batch.warnings += self.check(record, source, index)
+            if record["id"] in seen:
+                raise InputRecordError(
+                    "appears twice", source=source, record=record["id"], field="id",
+                    expected="one record per opportunity id",
+                )
+            seen.add(record["id"])
+            batch.ids.append(record["id"])
+            nodes.append(self.normalize(record, source))
+        document = {"@context": self.context["@context"], "@graph": nodes}
+        batch.graph.parse(data=json.dumps(document), format="json-ld")
+        return batch

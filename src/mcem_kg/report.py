@@ -1,0 +1,179 @@
+"""The validation report: the W3C SHACL report graph, and its plain JSON form.
+
+Each SHACL result is tagged with the rule of the shape that gave it, the opportunity it is
+about (a milestone's results belong to its opportunity), the opportunity's current stage, the
+role accountable, and, for a handoff deadline, the due date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import RDF, SH
+from rdflib.term import BNode, Node
+
+from mcem_kg.shapes import SEVERITIES
+from mcem_kg.vocabulary import MCEM
+
+if TYPE_CHECKING:
+    from mcem_kg.validation import ValidationContext
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """One broken rule, for one opportunity (or one of its milestones)."""
+
+    opportunity: str
+    rule: str
+    severity: str
+    message: str
+    focus_node: str
+    path: str | None
+    value: str | None
+    stage: int | None
+    accountable_role: str | None
+    due_date: date | None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "opportunity": self.opportunity,
+            "rule": self.rule,
+            "severity": self.severity,
+            "message": self.message,
+            "focusNode": self.focus_node,
+            "path": self.path,
+            "value": self.value,
+            "stage": self.stage,
+            "accountableRole": self.accountable_role,
+            "dueDate": self.due_date.isoformat() if self.due_date else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """What validating a batch of records found."""
+
+    as_of: date
+    results: list[ValidationResult]
+    graph: Graph
+    opportunities: list[str]
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        """True when no result is a Violation (Warnings and Infos do not fail a record)."""
+        return not any(r.severity == "Violation" for r in self.results)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "conforms": self.conforms,
+            "asOf": self.as_of.isoformat(),
+            "opportunities": len(self.opportunities),
+            "results": [r.to_json() for r in self.results],
+            "warnings": self.warnings,
+        }
+
+
+def _field_names(context: dict[str, Any]) -> dict[str, str]:
+    """Property IRI -> the plain JSON field that holds it, read from the JSON-LD context."""
+    top = context["@context"]
+    prefixes = {k: v for k, v in top.items() if isinstance(v, str) and v.endswith(("#", "/"))}
+    names: dict[str, str] = {}
+
+    def walk(terms: dict[str, Any]) -> None:
+        for term, spec in terms.items():
+            iri = spec.get("@id") if isinstance(spec, dict) else spec
+            if term in prefixes or not isinstance(iri, str) or iri.startswith("@"):
+                continue
+            prefix, _, local = iri.partition(":")
+            names.setdefault(prefixes[prefix] + local if prefix in prefixes else iri, term)
+            if isinstance(spec, dict) and isinstance(spec.get("@context"), dict):
+                walk(spec["@context"])
+
+    walk(top)
+    return names
+
+
+def _path(graph: Graph, path: Node | None, names: dict[str, str]) -> str | None:
+    if path is None:
+        return None
+    if isinstance(path, BNode) and (path, RDF.first, None) in graph:
+        return ".".join(_path(graph, step, names) or "" for step in Collection(graph, path))
+    return names.get(str(path), str(path))
+
+
+def build_report(
+    context: ValidationContext,
+    records: Graph,
+    results: Graph,
+    as_of: date,
+    warnings: list[str],
+) -> Report:
+    """The report of a pySHACL run over ``records`` (with their derived facts)."""
+    deriver, terms, reader = context.deriver, context.terms, context.reader
+    names = _field_names(reader.context)
+    opportunities = deriver.opportunities(records)
+    owner_of = {m: o for o in opportunities for m in records.objects(o, MCEM.milestone)}
+    found = []
+    # Top-level results only: pySHACL adds those of sh:node as sh:detail of these.
+    for result in results.objects(None, SH.result):
+        focus = results.value(result, SH.focusNode)
+        opportunity = focus if focus in opportunities else owner_of.get(focus)  # type: ignore[arg-type]
+        rule = context.shapes.rule_of_shape.get(results.value(result, SH.sourceShape))  # type: ignore[arg-type]
+        if rule is None or opportunity is None:
+            raise AssertionError(f"a result outside the rules or the records: {focus}")
+        stage = deriver.stage_number(records, URIRef(opportunity))
+        accountable = rule.accountable or _current_leads(context, records, URIRef(opportunity))
+        value = results.value(result, SH.value)
+        found.append(
+            ValidationResult(
+                opportunity=reader.record_id(opportunity),
+                rule=rule.id,
+                severity=SEVERITIES[results.value(result, SH.resultSeverity)],  # type: ignore[index]
+                message=str(results.value(result, SH.resultMessage) or ""),
+                focus_node=str(focus),
+                path=_path(results, results.value(result, SH.resultPath), names),
+                value=None if value is None else _value(value, terms.code),
+                stage=stage,
+                accountable_role="/".join(accountable) or None,
+                due_date=_due(records, focus, rule.handoff),
+            )
+        )
+    found.sort(key=lambda r: (r.opportunity, r.rule, r.focus_node, r.path or "", r.value or ""))
+    return Report(
+        as_of=as_of,
+        results=found,
+        graph=results,
+        opportunities=[reader.record_id(o) for o in opportunities],
+        warnings=warnings,
+    )
+
+
+def _value(value: Node, code: Any) -> str:
+    if isinstance(value, URIRef):
+        return str(code(value))
+    if isinstance(value, Literal):
+        return str(value)
+    return str(value)
+
+
+def _current_leads(context: ValidationContext, records: Graph, opportunity: URIRef) -> tuple[str, ...]:
+    stages = list(records.objects(opportunity, MCEM.currentStage))
+    if len(stages) != 1:
+        return ()
+    leads = context.methodology.asserted.objects(stages[0], MCEM.leadRole)
+    return tuple(sorted(context.terms.code(r) for r in leads if isinstance(r, URIRef)))
+
+
+def _due(records: Graph, focus: Node | None, handoff: URIRef | None) -> date | None:
+    if handoff is None or focus is None:
+        return None
+    for due in records.objects(focus, MCEM.ownershipDue):  # type: ignore[arg-type]
+        if (due, MCEM.forHandoff, handoff) in records:
+            day = records.value(due, MCEM.dueDate)
+            return day.toPython() if isinstance(day, Literal) else None
+    return None

@@ -1,0 +1,132 @@
+"""Validating opportunity records against the methodology with pySHACL.
+
+``OpportunityValidator.load(settings)`` parses the ontology, the JSON context and schema and
+the shapes, and computes the reasoning, once. Each ``validate`` call then loads the records
+(already read into a :class:`~mcem_kg.records.RecordBatch`), derives their dated facts as of
+a day, and runs the shapes over them together with the methodology, which the shapes consult
+(a role's unit, a stage's number, who a discussion needs).
+
+The methodology is not copied for every call: one data graph holds it, each call adds the
+records' triples, validates, and takes them out again (under a lock, so calls do not see each
+other's records).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+import pyshacl
+from rdflib import Graph, URIRef
+
+from mcem_kg.calendar import Calendar
+from mcem_kg.derive import Deriver, MethodologyFacts
+from mcem_kg.errors import InvalidInputError
+from mcem_kg.methodology import Methodology, load_methodology
+from mcem_kg.records import RecordBatch, RecordReader
+from mcem_kg.report import Report, build_report
+from mcem_kg.settings import Settings
+from mcem_kg.shapes import ShapeSet
+from mcem_kg import sparql_cache
+from mcem_kg.terms import TermIndex
+from mcem_kg.vocabulary import MCEM
+
+
+def today() -> date:
+    """Today in UTC: the default "as of" day."""
+    return datetime.now(UTC).date()
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationContext:
+    """Everything validation reads, prepared once."""
+
+    methodology: Methodology
+    terms: TermIndex
+    reader: RecordReader
+    shapes: ShapeSet
+    deriver: Deriver
+    calendar: Calendar
+
+
+class OpportunityValidator:
+    """Validates records; one per process (it is safe to share between threads)."""
+
+    def __init__(self, context: ValidationContext) -> None:
+        self.context = context
+        self._data = Graph()
+        self._data += context.methodology.asserted
+        self._data += context.methodology.inferred
+        self._lock = threading.Lock()
+        sparql_cache.install()
+
+    @classmethod
+    def load(cls, settings: Settings, methodology: Methodology | None = None) -> OpportunityValidator:
+        methodology = methodology or load_methodology(settings.ontology_dir)
+        knowledge = methodology.asserted + methodology.inferred
+        terms = TermIndex.build(knowledge)
+        context = ValidationContext(
+            methodology=methodology,
+            terms=terms,
+            reader=RecordReader.load(settings.ontology_dir, terms, settings.data_namespace),
+            shapes=ShapeSet.load(settings.shapes_dir, knowledge, terms),
+            deriver=Deriver(MethodologyFacts.read(knowledge, str(settings.ontology_dir))),
+            calendar=Calendar.from_spec(settings.holidays),
+        )
+        return cls(context)
+
+    @property
+    def reader(self) -> RecordReader:
+        return self.context.reader
+
+    def stage(self, value: object) -> URIRef:
+        """The stage a gate check names (number or label); an error lists the stages."""
+        found = self.context.terms.find(MCEM.Stage, value)
+        if found is None:
+            stages = ", ".join(self.context.terms.names(MCEM.Stage))
+            raise InvalidInputError(f"unknown stage {value!r} for the gate check; expected one of {stages}")
+        return found
+
+    def validate(
+        self,
+        batch: RecordBatch,
+        as_of: date | None = None,
+        to_stage: object | None = None,
+        calendar: Calendar | None = None,
+    ) -> Report:
+        """Judge every record of ``batch`` as of ``as_of`` (default today, UTC).
+
+        ``to_stage`` is the gate check: each record is judged as if it moved to that stage on
+        ``as_of``, so the results list what is still missing to get there. ``calendar``
+        overrides the holidays of the settings for this call.
+        """
+        day = as_of or today()
+        target = self.stage(to_stage) if to_stage is not None else None
+        records = Graph()
+        records += batch.graph
+        self.context.deriver.derive(records, day, calendar or self.context.calendar, target)
+        with self._lock, self._loaded(records):
+            _conforms, results, _text = pyshacl.validate(
+                self._data,
+                shacl_graph=self.context.shapes.graph,
+                inference="none",
+                inplace=True,
+                allow_warnings=True,
+                allow_infos=True,
+            )
+        assert isinstance(results, Graph)
+        return build_report(self.context, records, results, day, batch.warnings)
+
+    @contextmanager
+    def _loaded(self, records: Graph) -> Iterator[None]:
+        added = [triple for triple in records if triple not in self._data]
+        for triple in added:
+            self._data.add(triple)
+        try:
+            yield
+        finally:
+            for triple in added:
+                self._data.remove(triple)
