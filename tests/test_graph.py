@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,6 @@ def test_unknown_query(kg: KnowledgeGraph) -> None:
 
 
 def test_load_fails_on_a_missing_folder(tmp_path: Path) -> None:
-    settings = Settings(ontology_dir=tmp_path / "none", queries_dir=Settings.defaults().queries_dir)
+    settings = replace(Settings.defaults(), ontology_dir=tmp_path / "none")
     with pytest.raises(DataFileError, match="no ontology files"):
         KnowledgeGraph.load(settings)

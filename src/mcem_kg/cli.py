@@ -7,10 +7,15 @@ anything else is a bug and shows its traceback.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -19,11 +24,15 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from mcem_kg.errors import InvalidInputError, McemError
+from mcem_kg.generate import generate, write_manifest, write_pipeline
 from mcem_kg.graph import KnowledgeGraph
+from mcem_kg.inputs import InputReader, Source
 from mcem_kg.methodology import RdfFormat, load_methodology
 from mcem_kg.queries import NamedQuery, QueryRegistry
+from mcem_kg.report import render_text
 from mcem_kg.results import ResultFormat, render, serialize
 from mcem_kg.settings import Settings
+from mcem_kg.validation import OpportunityValidator, today
 
 USAGE_ERROR = 2
 
@@ -154,6 +163,108 @@ def show_ontology(
     with _reported():
         methodology = load_methodology(Settings.from_env().ontology_dir)
     typer.echo(methodology.serialize(fmt, include_inferred=inferred), nl=False)
+
+
+class ReportFormat(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+    TURTLE = "turtle"
+
+
+@app.command("validate")
+def validate_files(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Opportunity data: .json, .jsonld, .ttl, .nt, .rdf, .csv, OData .json."
+        ),
+    ],
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Judge as of this day, YYYY-MM-DD (default: today, UTC)."),
+    ] = None,
+    to_stage: Annotated[
+        str | None,
+        typer.Option("--to-stage", help="Gate check: judge as if moved to this stage today."),
+    ] = None,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = ReportFormat.TEXT,
+    holidays: Annotated[
+        str | None,
+        typer.Option(
+            "--holidays",
+            help="Holidays for business days: a country code (US, DE) or a file of dates.",
+        ),
+    ] = None,
+) -> None:
+    """Validate opportunity records against the methodology.
+
+    Exit status: 0 no violation, 1 violations found, 2 unreadable input.
+    """
+    with _reported():
+        day = _date(as_of) if as_of else None
+        settings = Settings.from_env()
+        if holidays is not None:
+            settings = replace(settings, holidays=holidays)
+        validator = OpportunityValidator.load(settings)
+        inputs = InputReader.load(validator.reader, settings.mappings_dir)
+        batch = inputs.read([Source.from_path(path) for path in files])
+        report = validator.validate(batch, day, to_stage)
+    for warning in report.warnings:
+        typer.echo(f"mcem: warning: {warning}", err=True)
+    if fmt is ReportFormat.JSON:
+        typer.echo(json.dumps(report.to_json(), indent=2))
+    elif fmt is ReportFormat.TURTLE:
+        typer.echo(report.graph.serialize(format="turtle"), nl=False)
+    else:
+        typer.echo(render_text(report), nl=False)
+    raise typer.Exit(0 if report.conforms else 1)
+
+
+@app.command("generate")
+def generate_pipeline(
+    *,
+    opportunities: Annotated[
+        int, typer.Option("--opportunities", "-n", min=1, help="How many records.")
+    ],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The JSON file to write.")],
+    seed: Annotated[int, typer.Option("--seed", help="Random seed: same seed, same file.")] = 1,
+    violations: Annotated[
+        float,
+        typer.Option(
+            "--violations", min=0.0, max=1.0, help="Share of records with one injected violation."
+        ),
+    ] = 0.2,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="The day the pipeline is current on (default: today, UTC)."),
+    ] = None,
+    manifest: Annotated[
+        Path | None, typer.Option("--manifest", help="Also write which rule each record breaks.")
+    ] = None,
+) -> None:
+    """Write a realistic, reproducible pipeline in the plain JSON format."""
+    with _reported():
+        pipeline = generate(
+            opportunities,
+            seed=seed,
+            violation_rate=violations,
+            as_of=_date(as_of) if as_of else today(),
+        )
+        write_pipeline(pipeline, out)
+        if manifest is not None:
+            write_manifest(pipeline, manifest)
+    broken = sum(1 for rules in pipeline.injected.values() if rules)
+    written = len(pipeline.records)
+    typer.echo(f"wrote {written} opportunities to {out} ({broken} with an injected violation)")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInputError(f"--as-of {value!r}: expected a date YYYY-MM-DD") from exc
 
 
 def main() -> None:

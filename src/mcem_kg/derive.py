@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, TIME
@@ -50,7 +51,7 @@ class MethodologyFacts:
     opportunity_classes: frozenset[URIRef]
 
     @classmethod
-    def read(cls, graph: Graph, source: str = "ontology") -> MethodologyFacts:
+    def read(cls, graph: Graph, source: Path) -> MethodologyFacts:
         stage_numbers = {
             s: int(n.toPython())
             for s, n in graph.subject_objects(MCEM.stageNumber)
@@ -66,36 +67,44 @@ class MethodologyFacts:
             _deadline(graph, handoff, source) for handoff in graph.subjects(RDF.type, MCEM.Handoff)
         )
         opportunity_classes = frozenset(
-            c for c in graph.transitive_subjects(RDFS.subClassOf, MCEM.Opportunity)
+            c
+            for c in graph.transitive_subjects(RDFS.subClassOf, MCEM.Opportunity)
             if isinstance(c, URIRef)
         )
         return cls(stage_numbers, past_stage_classes, deadlines, opportunity_classes)
 
 
-def _deadline(graph: Graph, handoff: Node, source: str) -> HandoffDeadline:
+def _deadline(graph: Graph, handoff: Node, source: Path) -> HandoffDeadline:
     def one(subject: Node | None, predicate: URIRef) -> Node:
         value = graph.value(subject, predicate) if subject is not None else None
         if value is None:
             raise DataFileError(source, f"handoff {handoff} has no {predicate} on its deadline")
         return value
 
+    def iri(subject: Node | None, predicate: URIRef) -> URIRef:
+        value = one(subject, predicate)
+        if not isinstance(value, URIRef):
+            raise DataFileError(source, f"handoff {handoff}: {predicate} must be an IRI")
+        return value
+
     deadline = one(handoff, MCEM.ownershipDeadline)
     duration = one(deadline, MCEM.duration)
-    unit = one(duration, TIME.unitType)
-    counted_from = one(deadline, MCEM.countedFrom)
-    if not isinstance(unit, URIRef) or not Calendar.supports(unit):
+    unit = iri(duration, TIME.unitType)
+    counted_from = iri(deadline, MCEM.countedFrom)
+    if not Calendar.supports(unit):
         raise DataFileError(source, f"deadline of {handoff}: unsupported duration unit {unit}")
     if counted_from not in {MCEM.RequiredDiscussionHeld, MCEM.ToStageEntered}:
         raise DataFileError(source, f"deadline of {handoff}: cannot count from {counted_from}")
     amount = one(duration, TIME.numericDuration)
-    assert isinstance(amount, Literal)
+    if not isinstance(amount, Literal) or not isinstance(amount.toPython(), int):
+        raise DataFileError(source, f"deadline of {handoff}: the duration must be an integer")
     return HandoffDeadline(
-        handoff=URIRef(handoff),
-        to_stage=URIRef(one(handoff, MCEM.toStage)),
-        subject_class=URIRef(one(handoff, MCEM.transfersOwnershipOf)),
+        handoff=URIRef(str(handoff)),
+        to_stage=iri(handoff, MCEM.toStage),
+        subject_class=iri(handoff, MCEM.transfersOwnershipOf),
         amount=int(amount.toPython()),
         unit=unit,
-        counted_from=URIRef(counted_from),
+        counted_from=counted_from,
     )
 
 
@@ -143,7 +152,9 @@ class Deriver:
                     if stage in self.facts.past_stage_classes:
                         graph.add((opportunity, RDF.type, self.facts.past_stage_classes[stage]))
             for deadline in self.facts.deadlines:
-                self._ownership_due(graph, opportunity, number, deadline, as_of, calendar)
+                self._ownership_due(
+                    graph, opportunity, number, deadline, as_of=as_of, calendar=calendar
+                )
 
     def stage_number(self, graph: Graph, opportunity: URIRef) -> int | None:
         """The number of the opportunity's one current stage; None if it has not exactly one."""
@@ -169,7 +180,8 @@ class Deriver:
         into: list[date] = []
         later: list[date] = []
         for entry in graph.objects(opportunity, MCEM.stageEntry):
-            number = self.facts.stage_numbers.get(graph.value(entry, MCEM.enteredStage))  # type: ignore[arg-type]
+            entered = graph.value(entry, MCEM.enteredStage)
+            number = self.facts.stage_numbers.get(entered) if isinstance(entered, URIRef) else None
             days = _dates(graph, [entry], MCEM.enteredOn)
             if number == target:
                 into += days
@@ -185,6 +197,7 @@ class Deriver:
         opportunity: URIRef,
         number: int,
         deadline: HandoffDeadline,
+        *,
         as_of: date,
         calendar: Calendar,
     ) -> None:

@@ -89,7 +89,7 @@ def _expected(error: jsonschema.ValidationError) -> str | None:
         kinds = error.validator_value
         return " or ".join(kinds) if isinstance(kinds, list) else f"a {kinds}"
     if error.validator == "enum":
-        return "one of " + ", ".join(map(str, error.validator_value))
+        return "one of " + ", ".join(str(v) for v in error.validator_value)  # type: ignore[union-attr]
     return None
 
 
@@ -104,6 +104,7 @@ class RecordReader:
             schema, format_checker=jsonschema.FormatChecker()
         )
         self.context = context
+        self._schema = schema
         self._terms = terms
         self._namespace = namespace
         self._defaults = {
@@ -132,7 +133,11 @@ class RecordReader:
         for error in errors:
             where = _path(error.absolute_path)
             if error.validator == "additionalProperties":
-                known = set(error.schema.get("properties", {})) if isinstance(error.schema, dict) else set()
+                known = (
+                    set(error.schema.get("properties", {}))
+                    if isinstance(error.schema, dict)
+                    else set()
+                )
                 for name in sorted(set(error.instance) - known):
                     name_path = f"{where}.{name}" if where else name
                     warnings.append(
@@ -179,7 +184,7 @@ class RecordReader:
 
     def normalize(self, record: Record, source: str) -> Record:
         """The record as a JSON-LD node (under the published context)."""
-        props = self._validator.schema["properties"]
+        props: dict[str, Any] = self._schema["properties"]
         node: Record = {**self._defaults, **self._known(record, props)}
         node.pop("@context", None)
         if "qualification" in record:
@@ -234,7 +239,10 @@ class RecordReader:
             batch.warnings += self.check(record, source, index)
             if record["id"] in seen:
                 raise InputRecordError(
-                    "appears twice", source=source, record=record["id"], field="id",
+                    "appears twice",
+                    source=source,
+                    record=record["id"],
+                    field="id",
                     expected="one record per opportunity id",
                 )
             seen.add(record["id"])

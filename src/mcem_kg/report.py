@@ -78,6 +78,37 @@ class Report:
         }
 
 
+def render_text(report: Report) -> str:
+    """The report for a person: results grouped by opportunity, then a summary line."""
+    lines = []
+    by_opportunity: dict[str, list[ValidationResult]] = {}
+    for result in report.results:
+        by_opportunity.setdefault(result.opportunity, []).append(result)
+    for opportunity in sorted(by_opportunity):
+        results = by_opportunity[opportunity]
+        stage = results[0].stage
+        lines.append(f"{opportunity} (stage {stage if stage is not None else '?'})")
+        for r in results:
+            extra = [f"field {r.path}"] if r.path else []
+            if r.value is not None and r.value != r.focus_node:
+                extra.append(f"value {r.value}")
+            if r.accountable_role:
+                extra.append(f"accountable {r.accountable_role}")
+            if r.due_date:
+                extra.append(f"due {r.due_date.isoformat()}")
+            lines.append(f"  {r.severity:<9} {r.rule}: {r.message}")
+            if extra:
+                lines.append(f"            ({'; '.join(extra)})")
+    violations = sum(r.severity == "Violation" for r in report.results)
+    others = len(report.results) - violations
+    clean = len(report.opportunities) - len(by_opportunity)
+    lines.append(
+        f"{len(report.opportunities)} opportunities as of {report.as_of.isoformat()}: "
+        f"{violations} violations, {others} warnings or notes, {clean} opportunities clean"
+    )
+    return "\n".join(lines) + "\n"
+
+
 def _field_names(context: dict[str, Any]) -> dict[str, str]:
     """Property IRI -> the plain JSON field that holds it, read from the JSON-LD context."""
     top = context["@context"]
@@ -126,8 +157,9 @@ def build_report(
         rule = context.shapes.rule_of_shape.get(results.value(result, SH.sourceShape))  # type: ignore[arg-type]
         if rule is None or opportunity is None:
             raise AssertionError(f"a result outside the rules or the records: {focus}")
-        stage = deriver.stage_number(records, URIRef(opportunity))
-        accountable = rule.accountable or _current_leads(context, records, URIRef(opportunity))
+        assert isinstance(opportunity, URIRef)
+        stage = deriver.stage_number(records, opportunity)
+        accountable = rule.accountable or _current_leads(context, records, opportunity)
         value = results.value(result, SH.value)
         found.append(
             ValidationResult(
@@ -161,7 +193,9 @@ def _value(value: Node, code: Any) -> str:
     return str(value)
 
 
-def _current_leads(context: ValidationContext, records: Graph, opportunity: URIRef) -> tuple[str, ...]:
+def _current_leads(
+    context: ValidationContext, records: Graph, opportunity: URIRef
+) -> tuple[str, ...]:
     stages = list(records.objects(opportunity, MCEM.currentStage))
     if len(stages) != 1:
         return ()
@@ -172,7 +206,7 @@ def _current_leads(context: ValidationContext, records: Graph, opportunity: URIR
 def _due(records: Graph, focus: Node | None, handoff: URIRef | None) -> date | None:
     if handoff is None or focus is None:
         return None
-    for due in records.objects(focus, MCEM.ownershipDue):  # type: ignore[arg-type]
+    for due in records.objects(focus, MCEM.ownershipDue):
         if (due, MCEM.forHandoff, handoff) in records:
             day = records.value(due, MCEM.dueDate)
             return day.toPython() if isinstance(day, Literal) else None

@@ -61,6 +61,6 @@ class Settings:
             raw = env.get(f"{ENV_PREFIX}{field.name.upper()}")
             if raw is None:
                 continue
-            value = Path(raw) if field.name.endswith("_dir") else raw
-            settings = replace(settings, **{field.name: value})
+            value: Path | str = Path(raw) if field.name.endswith("_dir") else raw
+            settings = replace(settings, **{field.name: value})  # type: ignore[arg-type]
         return settings

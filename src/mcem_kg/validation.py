@@ -22,15 +22,15 @@ from datetime import UTC, date, datetime
 import pyshacl
 from rdflib import Graph, URIRef
 
+from mcem_kg import sparql_cache
 from mcem_kg.calendar import Calendar
 from mcem_kg.derive import Deriver, MethodologyFacts
 from mcem_kg.errors import InvalidInputError
 from mcem_kg.methodology import Methodology, load_methodology
-from mcem_kg.records import RecordBatch, RecordReader
+from mcem_kg.records import RecordBatch, RecordReader, unwrap
 from mcem_kg.report import Report, build_report
 from mcem_kg.settings import Settings
 from mcem_kg.shapes import ShapeSet
-from mcem_kg import sparql_cache
 from mcem_kg.terms import TermIndex
 from mcem_kg.vocabulary import MCEM
 
@@ -64,7 +64,9 @@ class OpportunityValidator:
         sparql_cache.install()
 
     @classmethod
-    def load(cls, settings: Settings, methodology: Methodology | None = None) -> OpportunityValidator:
+    def load(
+        cls, settings: Settings, methodology: Methodology | None = None
+    ) -> OpportunityValidator:
         methodology = methodology or load_methodology(settings.ontology_dir)
         knowledge = methodology.asserted + methodology.inferred
         terms = TermIndex.build(knowledge)
@@ -73,7 +75,7 @@ class OpportunityValidator:
             terms=terms,
             reader=RecordReader.load(settings.ontology_dir, terms, settings.data_namespace),
             shapes=ShapeSet.load(settings.shapes_dir, knowledge, terms),
-            deriver=Deriver(MethodologyFacts.read(knowledge, str(settings.ontology_dir))),
+            deriver=Deriver(MethodologyFacts.read(knowledge, settings.ontology_dir)),
             calendar=Calendar.from_spec(settings.holidays),
         )
         return cls(context)
@@ -87,7 +89,9 @@ class OpportunityValidator:
         found = self.context.terms.find(MCEM.Stage, value)
         if found is None:
             stages = ", ".join(self.context.terms.names(MCEM.Stage))
-            raise InvalidInputError(f"unknown stage {value!r} for the gate check; expected one of {stages}")
+            raise InvalidInputError(
+                f"unknown stage {value!r} for the gate check; expected one of {stages}"
+            )
         return found
 
     def validate(
@@ -120,6 +124,21 @@ class OpportunityValidator:
         assert isinstance(results, Graph)
         return build_report(self.context, records, results, day, batch.warnings)
 
+    def validate_records(
+        self,
+        records: object,
+        as_of: date | None = None,
+        to_stage: object | None = None,
+        source: str = "records",
+    ) -> Report:
+        """Validate plain JSON records (a record, a list, or ``{"opportunities": [...]}``)
+        or an RDF graph of them."""
+        if isinstance(records, Graph):
+            batch = RecordBatch(graph=records)
+        else:
+            batch = self.reader.read(unwrap(records, source), source)
+        return self.validate(batch, as_of, to_stage)
+
     @contextmanager
     def _loaded(self, records: Graph) -> Iterator[None]:
         added = [triple for triple in records if triple not in self._data]
@@ -130,3 +149,20 @@ class OpportunityValidator:
         finally:
             for triple in added:
                 self._data.remove(triple)
+
+
+def validate(
+    records: object,
+    as_of: date | None = None,
+    to_stage: object | None = None,
+    *,
+    validator: OpportunityValidator | None = None,
+) -> Report:
+    """Validate opportunity records against the methodology.
+
+    ``records`` are plain JSON records (a dict, a list, or ``{"opportunities": [...]}``) or an
+    RDF graph. Without a ``validator``, one is loaded from the environment's settings, which
+    takes about a second: keep an :class:`OpportunityValidator` to validate many times.
+    """
+    validator = validator or OpportunityValidator.load(Settings.from_env())
+    return validator.validate_records(records, as_of, to_stage)
