@@ -131,7 +131,7 @@ class InputReader:
                 continue
             if kind == InputFormat.JSON:
                 document = _json(source)
-                if is_odata(document):
+                if is_odata(document, self.odata):
                     odata.append((source.name, document))
                 elif _is_jsonld(document):
                     self._parse_jsonld(rdf, source, document)

@@ -1,0 +1,91 @@
+"""Every input format of the same pipeline gets the same verdicts.
+
+tests/data/forms/ holds one pipeline as plain JSON, Turtle, CSV and a Dynamics 365 (MSX)
+OData export (one file per entity set, and one with expanded navigation properties).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from mcem_kg.errors import InputRecordError
+from mcem_kg.inputs import EXTENSIONS, InputFormat, InputReader, Source, sniff
+from mcem_kg.settings import Settings
+from mcem_kg.validation import OpportunityValidator
+
+FORMS = Path(__file__).parent / "data" / "forms"
+AS_OF = date(2026, 11, 24)
+
+VARIANTS = {
+    "json": [FORMS / "pipeline.json"],
+    "turtle": [FORMS / "pipeline.ttl"],
+    "csv": [FORMS / "pipeline.csv"],
+    "odata": sorted((FORMS / "odata").glob("*.json")),
+    "odata-expanded": [FORMS / "odata-expanded.json"],
+}
+
+
+@pytest.fixture(scope="module")
+def inputs(validator: OpportunityValidator, settings: Settings) -> InputReader:
+    return InputReader.load(validator.reader, settings.mappings_dir)
+
+
+def verdicts(
+    validator: OpportunityValidator, inputs: InputReader, files: list[Path]
+) -> set[tuple[str, str, str, str | None, str | None]]:
+    report = validator.validate(inputs.read([Source.from_path(p) for p in files]), AS_OF)
+    return {(r.opportunity, r.rule, r.severity, r.path, str(r.due_date)) for r in report.results}
+
+
+def test_the_forms_pipeline_breaks_rules(
+    validator: OpportunityValidator, inputs: InputReader
+) -> None:
+    # Otherwise equal verdicts would prove little.
+    assert len(verdicts(validator, inputs, VARIANTS["json"])) >= 3
+
+
+@pytest.mark.parametrize("variant", [v for v in VARIANTS if v != "json"])
+def test_every_form_gets_the_verdicts_of_plain_json(
+    validator: OpportunityValidator, inputs: InputReader, variant: str
+) -> None:
+    expected = verdicts(validator, inputs, VARIANTS["json"])
+    assert verdicts(validator, inputs, VARIANTS[variant]) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"id": "x"}', InputFormat.JSON),
+        ("[]", InputFormat.JSON),
+        ("@prefix m: <urn:m#> .", InputFormat.TURTLE),
+        ('<?xml version="1.0"?><rdf:RDF/>', InputFormat.RDFXML),
+        ("<urn:a> <urn:b> <urn:c> .\n", InputFormat.NTRIPLES),
+        ("id,name\nOPP-1,x\n", InputFormat.CSV),
+    ],
+)
+def test_format_is_told_by_content(text: str, expected: InputFormat) -> None:
+    assert sniff(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        ("bad.json", '{"id": "OPP-1", ', "bad.json:1: not valid JSON"),
+        ("bad.ttl", "@prefix m: <urn:m#> .\nm:a m:b", "bad.ttl: not valid TURTLE"),
+        (
+            "remote.jsonld",
+            '{"@context": "https://example.org/c.jsonld", "@id": "urn:x"}',
+            "remote @context",
+        ),
+        ("shape.json", '"just a string"', "expected a record, an array of records"),
+        ("twice.json", '[{"id": "A"}, {"id": "A"}]', "record 'A': field 'id': appears twice"),
+    ],
+)
+def test_unreadable_input_names_the_place(
+    inputs: InputReader, name: str, text: str, message: str
+) -> None:
+    with pytest.raises(InputRecordError, match=message.replace("(", r"\(")):
+        inputs.read([Source(name, text, EXTENSIONS.get(Path(name).suffix))])
