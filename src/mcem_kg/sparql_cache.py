@@ -36,11 +36,11 @@ class CachingSPARQLProcessor(SPARQLProcessor):
 
     def query(  # type: ignore[override]
         self,
-        strOrQuery: str | Query,  # noqa: N803 - rdflib's parameter names
-        initBindings: Mapping[str, Identifier] | None = None,  # noqa: N803
-        initNs: Mapping[str, Any] | None = None,  # noqa: N803
+        strOrQuery: str | Query,
+        initBindings: Mapping[str, Identifier] | None = None,
+        initNs: Mapping[str, Any] | None = None,
         base: str | None = None,
-        DEBUG: bool = False,  # noqa: N803
+        DEBUG: bool = False,
     ) -> Mapping[str, Any]:
         if isinstance(strOrQuery, str):
             namespaces = tuple(sorted((initNs or {}).items()))
