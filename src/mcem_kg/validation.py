@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 import pyshacl
+from pyshacl.graph_abstraction import DataGraph
 from rdflib import Graph, URIRef
 
 from mcem_kg import sparql_cache
@@ -62,6 +63,18 @@ class OpportunityValidator:
         self._data += context.methodology.inferred
         self._lock = threading.Lock()
         sparql_cache.install()
+        # One pySHACL validator for the process: it gathers the shapes once and validates the
+        # data graph as it is at each run (in place: no copy, no inference).
+        self._engine = pyshacl.Validator(
+            DataGraph.from_rdflib(self._data),
+            shacl_graph=context.shapes.graph,
+            options={
+                "inference": "none",
+                "inplace": True,
+                "allow_warnings": True,
+                "allow_infos": True,
+            },
+        )
 
     @classmethod
     def load(
@@ -113,14 +126,7 @@ class OpportunityValidator:
         records += batch.graph
         self.context.deriver.derive(records, day, calendar or self.context.calendar, target)
         with self._lock, self._loaded(records):
-            _conforms, results, _text = pyshacl.validate(
-                self._data,
-                shacl_graph=self.context.shapes.graph,
-                inference="none",
-                inplace=True,
-                allow_warnings=True,
-                allow_infos=True,
-            )
+            _conforms, results, _text = self._engine.run()
         assert isinstance(results, Graph)
         return build_report(self.context, records, results, day, batch.warnings)
 
