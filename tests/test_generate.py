@@ -239,6 +239,22 @@ def test_histories_are_ordered_and_nothing_happens_after_as_of(
         assert max(events(record)) <= as_of
 
 
+def people(record: dict[str, Any]) -> list[dict[str, Any]]:
+    found = [record["owner"]] if "owner" in record else []
+    found += [m["owner"] for m in record.get("milestones", []) if "owner" in m]
+    return found + [p for h in record.get("handoffs", []) for p in h["participants"]]
+
+
+@pytest.mark.parametrize(("count", "seed", "rate"), CASES)
+def test_a_person_id_is_one_person_everywhere(count: int, seed: int, rate: float) -> None:
+    """Records are merged into one graph, where a person's id stands for one name and role."""
+    seen: dict[str, tuple[str, str | None]] = {}
+    for record in generate(count, seed=seed, violation_rate=rate, as_of=AS_OF).records:
+        for person in people(record):
+            identity = (person["name"], person.get("role"))
+            assert seen.setdefault(person["id"], identity) == identity, person
+
+
 def test_conforming_records_carry_what_their_stage_needs() -> None:
     for record in generate(500, seed=9, violation_rate=0.0, as_of=AS_OF).records:
         if record["kind"] == "consumption":

@@ -157,10 +157,13 @@ def _iso(day: date) -> str:
 
 
 def _add_business_days(start: date, days: int) -> date:
+    """Mon-Fri, without holidays: holidays only move a deadline later, so a record conforming
+    here conforms under any holiday calendar (an injected late ownership may not)."""
     day = start
     while days > 0:
         day += timedelta(days=1)
-        days -= day.weekday() < 5
+        if day.weekday() < 5:
+            days -= 1
     return day
 
 
