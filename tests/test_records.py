@@ -65,14 +65,18 @@ def test_schema_and_context_name_the_same_fields(settings: Settings) -> None:
     schema = json.loads((settings.ontology_dir / SCHEMA_FILE).read_text())
     context = json.loads((settings.ontology_dir / CONTEXT_FILE).read_text())["@context"]
 
+    def resolve(node: dict[str, Any]) -> dict[str, Any]:
+        while "$ref" in node:
+            node = schema["$defs"][node["$ref"].rsplit("/", 1)[1]]
+        return node
+
     def fields(node: dict[str, Any]) -> set[str]:
+        node = resolve(node)
+        if "items" in node:
+            return fields(node["items"])
         found = set(node.get("properties", {}))
         for spec in node.get("properties", {}).values():
-            items = spec.get("items", spec) if isinstance(spec, dict) else {}
-            if "$ref" in items:
-                items = schema["$defs"][items["$ref"].rsplit("/", 1)[1]]
-            if isinstance(items, dict):
-                found |= fields(items)
+            found |= fields(spec)
         return found
 
     def terms(ctx: dict[str, Any]) -> set[str]:

@@ -113,8 +113,8 @@ class InputReader:
     def load(cls, records: RecordReader, mappings_dir: Path) -> InputReader:
         return cls(
             records,
-            load_csv_mapping(mappings_dir / "csv.yaml"),
-            load_odata_mapping(mappings_dir / "msx-odata.yaml"),
+            load_csv_mapping(mappings_dir / "csv.yaml", contract=records.contract),
+            load_odata_mapping(mappings_dir / "msx-odata.yaml", contract=records.contract),
         )
 
     def read(self, sources: Sequence[Source]) -> RecordBatch:

@@ -26,6 +26,7 @@ import jsonschema
 from rdflib import Graph, URIRef
 
 from mcem_kg.errors import DataFileError, InputRecordError
+from mcem_kg.importers.fields import Contract
 from mcem_kg.terms import TermIndex
 from mcem_kg.vocabulary import MCEM
 
@@ -105,6 +106,8 @@ class RecordReader:
         )
         self.context = context
         self._schema = schema
+        # The fields an importer (CSV, OData) may fill, read from the same schema.
+        self.contract = Contract.from_schema(schema)
         self._terms = terms
         self._namespace = namespace
         self._defaults = {

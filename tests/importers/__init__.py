@@ -6,12 +6,17 @@ import json
 from pathlib import Path
 from typing import Any
 
+from mcem_kg.importers import Contract
 from mcem_kg.settings import default_data_root
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FORMS = DATA / "forms"
 IMPORTERS = DATA / "importers"
 MAPPINGS = default_data_root() / "mappings"
+# The record contract's fields, as the importers get them: from the JSON Schema.
+CONTRACT = Contract.from_schema(
+    json.loads((default_data_root() / "ontology" / "opportunity.schema.json").read_text())
+)
 
 
 def canonical(records: list[dict[str, Any]]) -> list[dict[str, Any]]:

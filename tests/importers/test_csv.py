@@ -16,7 +16,7 @@ import yaml
 
 from mcem_kg.errors import InputRecordError
 from mcem_kg.importers import CsvMapping, load_csv_mapping, read_csv
-from tests.importers import FORMS, IMPORTERS, MAPPINGS, canonical, expected_records
+from tests.importers import CONTRACT, FORMS, IMPORTERS, MAPPINGS, canonical, expected_records
 
 BAD = IMPORTERS / "bad-csv"
 EXPECTED: dict[str, str] = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
@@ -24,7 +24,7 @@ EXPECTED: dict[str, str] = yaml.safe_load((BAD / "expected.yaml").read_text(enco
 
 @pytest.fixture(scope="module")
 def mapping() -> CsvMapping:
-    return load_csv_mapping(MAPPINGS / "csv.yaml")
+    return load_csv_mapping(MAPPINGS / "csv.yaml", contract=CONTRACT)
 
 
 def read(path: Path, mapping: CsvMapping) -> list[dict[str, object]]:
@@ -45,7 +45,9 @@ def test_csv_form_gives_the_records(export: Path, expected: Path, mapping: CsvMa
 
 def test_an_export_with_its_own_mapping() -> None:
     folder = IMPORTERS / "csv-custom"
-    records = read(folder / "export.csv", load_csv_mapping(folder / "mapping.yaml"))
+    records = read(
+        folder / "export.csv", load_csv_mapping(folder / "mapping.yaml", contract=CONTRACT)
+    )
     assert canonical(records) == expected_records(folder / "expected.json")
 
 

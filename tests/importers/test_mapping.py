@@ -2,21 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 import yaml
 
 from mcem_kg.errors import DataFileError
-from mcem_kg.importers import load_csv_mapping, load_odata_mapping
-from mcem_kg.importers.fields import HANDOFF_FIELDS, MILESTONE_FIELDS, OPPORTUNITY_FIELDS
+from mcem_kg.importers import Contract, load_csv_mapping, load_odata_mapping
 from mcem_kg.importers.mapping import FieldSpec
-from tests.importers import IMPORTERS, MAPPINGS
+from tests.importers import CONTRACT, IMPORTERS, MAPPINGS
 
 BAD = IMPORTERS / "bad-mappings"
 EXPECTED: dict[str, str] = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
-Loader = Callable[[Path], object]
+
+
+class Loader(Protocol):
+    def __call__(self, path: Path, *, contract: Contract) -> object: ...
 
 
 def targets(specs: tuple[FieldSpec, ...]) -> set[str]:
@@ -28,34 +30,38 @@ def loader(name: str) -> Loader:
 
 
 def test_the_csv_mapping_has_a_column_for_every_contract_field() -> None:
-    mapping = load_csv_mapping(MAPPINGS / "csv.yaml")
-    assert targets(mapping.opportunity) == set(OPPORTUNITY_FIELDS)
-    assert targets(mapping.milestone) == set(MILESTONE_FIELDS)
+    mapping = load_csv_mapping(MAPPINGS / "csv.yaml", contract=CONTRACT)
+    assert targets(mapping.opportunity) == set(CONTRACT.opportunity)
+    assert targets(mapping.milestone) == set(CONTRACT.milestone)
     assert mapping.handoffs
     for handoff in mapping.handoffs:
-        assert targets(handoff.fields) == set(HANDOFF_FIELDS), handoff.kind
+        assert targets(handoff.fields) == set(CONTRACT.handoff), handoff.kind
 
 
 def test_the_odata_mapping_reads_every_contract_field() -> None:
-    mapping = load_odata_mapping(MAPPINGS / "msx-odata.yaml")
+    mapping = load_odata_mapping(MAPPINGS / "msx-odata.yaml", contract=CONTRACT)
     # The owner's role comes from the deal team, not from a property of the owner.
-    assert targets(mapping.opportunities.fields) == set(OPPORTUNITY_FIELDS) - {"owner.role"}
-    assert targets(mapping.milestones.fields) == set(MILESTONE_FIELDS) - {"owner.role"}
+    assert targets(mapping.opportunities.fields) == set(CONTRACT.opportunity) - {"owner.role"}
+    assert targets(mapping.milestones.fields) == set(CONTRACT.milestone) - {"owner.role"}
     assert targets(mapping.deal_team.fields) == {"user", "role"}
     for handoff in mapping.handoffs:
-        assert targets(handoff.fields) == set(HANDOFF_FIELDS), handoff.kind
+        assert targets(handoff.fields) == set(CONTRACT.handoff), handoff.kind
 
 
 def test_both_mappings_record_the_same_handoff_kinds() -> None:
-    csv_kinds = [h.kind for h in load_csv_mapping(MAPPINGS / "csv.yaml").handoffs]
-    odata_kinds = [h.kind for h in load_odata_mapping(MAPPINGS / "msx-odata.yaml").handoffs]
+    csv_kinds = [
+        h.kind for h in load_csv_mapping(MAPPINGS / "csv.yaml", contract=CONTRACT).handoffs
+    ]
+    odata_kinds = [
+        h.kind for h in load_odata_mapping(MAPPINGS / "msx-odata.yaml", contract=CONTRACT).handoffs
+    ]
     assert csv_kinds == odata_kinds
     assert len(csv_kinds) == 2
 
 
 def test_the_odata_mapping_reads_dates_from_datetimes_and_csv_does_not() -> None:
-    assert load_odata_mapping(MAPPINGS / "msx-odata.yaml").syntax.datetimes
-    assert not load_csv_mapping(MAPPINGS / "csv.yaml").syntax.datetimes
+    assert load_odata_mapping(MAPPINGS / "msx-odata.yaml", contract=CONTRACT).syntax.datetimes
+    assert not load_csv_mapping(MAPPINGS / "csv.yaml", contract=CONTRACT).syntax.datetimes
 
 
 def test_every_bad_mapping_fixture_has_an_expectation() -> None:
@@ -66,7 +72,7 @@ def test_every_bad_mapping_fixture_has_an_expectation() -> None:
 def test_bad_mapping(name: str) -> None:
     path = BAD / name
     with pytest.raises(DataFileError) as info:
-        loader(name)(path)
+        loader(name)(path, contract=CONTRACT)
     assert info.value.path == path
     assert str(info.value).startswith(f"{path}: ")
     assert EXPECTED[name] in str(info.value)
@@ -75,7 +81,7 @@ def test_bad_mapping(name: str) -> None:
 @pytest.mark.parametrize("load", [load_csv_mapping, load_odata_mapping])
 def test_a_missing_mapping_file(load: Loader, tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match="cannot be read"):
-        load(tmp_path / "nope.yaml")
+        load(tmp_path / "nope.yaml", contract=CONTRACT)
 
 
 @pytest.mark.parametrize("load", [load_csv_mapping, load_odata_mapping])
@@ -83,4 +89,4 @@ def test_a_mapping_file_that_is_not_utf8(load: Loader, tmp_path: Path) -> None:
     path = tmp_path / "latin1.yaml"
     path.write_bytes("opportunity: {id: N\xfamero}\n".encode("latin-1"))
     with pytest.raises(DataFileError, match="is not UTF-8 text"):
-        load(path)
+        load(path, contract=CONTRACT)

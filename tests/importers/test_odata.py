@@ -17,7 +17,7 @@ import yaml
 
 from mcem_kg.errors import InputRecordError
 from mcem_kg.importers import ODataMapping, is_odata, load_odata_mapping, read_odata
-from tests.importers import FORMS, IMPORTERS, MAPPINGS, canonical, expected_records
+from tests.importers import CONTRACT, FORMS, IMPORTERS, MAPPINGS, canonical, expected_records
 
 BAD = IMPORTERS / "bad-odata"
 EXPECTED: dict[str, str] = yaml.safe_load((BAD / "expected.yaml").read_text(encoding="utf-8"))
@@ -26,7 +26,7 @@ CASES = sorted(path for path in (IMPORTERS / "odata").iterdir() if path.is_dir()
 
 @pytest.fixture(scope="module")
 def mapping() -> ODataMapping:
-    return load_odata_mapping(MAPPINGS / "msx-odata.yaml")
+    return load_odata_mapping(MAPPINGS / "msx-odata.yaml", contract=CONTRACT)
 
 
 def documents(folder: Path) -> list[tuple[str, object]]:

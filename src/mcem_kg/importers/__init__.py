@@ -6,6 +6,7 @@ records in the canonical form of the record contract: fields omitted when unknow
 """
 
 from mcem_kg.importers.csv import read_csv
+from mcem_kg.importers.fields import Contract
 from mcem_kg.importers.mapping import (
     CsvMapping,
     EntitySpec,
@@ -19,6 +20,7 @@ from mcem_kg.importers.mapping import (
 from mcem_kg.importers.odata import is_odata, read_odata
 
 __all__ = [
+    "Contract",
     "CsvMapping",
     "EntitySpec",
     "FieldSpec",

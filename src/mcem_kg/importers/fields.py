@@ -43,74 +43,69 @@ class ContractField:
     choices: tuple[str, ...] = ()
 
 
-_TEXT = ContractField(FieldType.TEXT)
-_DATE = ContractField(FieldType.DATE)
-_BOOLEAN = ContractField(FieldType.BOOLEAN)
-_NUMBER = ContractField(FieldType.NUMBER)
-
-# Dotted paths ("owner.role") name fields of nested objects.
-OPPORTUNITY_FIELDS: Final[Mapping[str, ContractField]] = {
-    "id": _TEXT,
-    "name": _TEXT,
-    "account": _TEXT,
-    "kind": ContractField(FieldType.CHOICE, ("consumption", "billed")),
-    "status": ContractField(FieldType.CHOICE, ("open", "completed", "lost")),
-    "stage": ContractField(FieldType.STAGE),
-    "stageHistory": ContractField(FieldType.STAGE_HISTORY),
-    "owner.id": _TEXT,
-    "owner.name": _TEXT,
-    "owner.role": _TEXT,
-    "ownerSince": _DATE,
-    **dict.fromkeys(
-        (
-            "qualification.customerOutcomes",
-            "qualification.businessDecisionMaker",
-            "qualification.technicalDecisionMaker",
-            "qualification.technicalBlockersIdentified",
-            "qualification.blockerResolutionPlan",
-            "qualification.approvalProcess",
-            "qualification.budgetValidated",
-            "qualification.timingConfirmed",
-        ),
-        _BOOLEAN,
-    ),
-    # Stage exit facts.
-    **dict.fromkeys(
-        (
-            "customerAligned",
-            "customerSuccessPlan",
-            "customerAgreement",
-            "revenueConfirmed",
-            "outcomesMet",
-            "baselineMetrics",
-            "nextStepsIdentified",
-        ),
-        _BOOLEAN,
-    ),
+# The JSON Schema's named definitions that are read in a way of their own.
+_DEFINITIONS: Final[Mapping[str, FieldType]] = {
+    "id": FieldType.TEXT,
+    "date": FieldType.DATE,
+    "stage": FieldType.STAGE,
+    "stageHistory": FieldType.STAGE_HISTORY,
+    "participants": FieldType.PARTICIPANTS,
+}
+_TYPES: Final[Mapping[str, FieldType]] = {
+    "string": FieldType.TEXT,
+    "boolean": FieldType.BOOLEAN,
+    "number": FieldType.NUMBER,
 }
 
-MILESTONE_FIELDS: Final[Mapping[str, ContractField]] = {
-    "id": _TEXT,
-    "name": _TEXT,
-    "commitment": ContractField(FieldType.CHOICE, ("uncommitted", "committed")),
-    "status": _TEXT,
-    "estDueDate": _DATE,
-    "estValue": _NUMBER,
-    "workloads": ContractField(FieldType.TEXT_LIST),
-    "owner.id": _TEXT,
-    "owner.name": _TEXT,
-    "owner.role": _TEXT,
-    "ownerSince": _DATE,
-}
 
-# A handoff's ``kind`` is not a column: each group of handoff columns in a mapping names it.
-HANDOFF_FIELDS: Final[Mapping[str, ContractField]] = {
-    "discussedOn": _DATE,
-    "participants": ContractField(FieldType.PARTICIPANTS),
-    "agreedMilestoneValue": _NUMBER,
-    "agreedDueDate": _DATE,
-    "validatedDetails": _BOOLEAN,
-}
+@dataclass(frozen=True, slots=True)
+class Contract:
+    """The fields of the plain JSON contract an import can fill, read from its JSON Schema
+    (``ontology/opportunity.schema.json``), so that the schema stays the one definition.
+
+    Dotted paths (``owner.role``) name fields of nested objects. Milestones and handoff
+    discussions are tables of their own; a handoff's ``kind`` is not a field, because each
+    group of handoff columns in a mapping names it.
+    """
+
+    opportunity: Mapping[str, ContractField]
+    milestone: Mapping[str, ContractField]
+    handoff: Mapping[str, ContractField]
+
+    @classmethod
+    def from_schema(cls, schema: Mapping[str, Any]) -> Contract:
+        definitions: Mapping[str, Any] = schema.get("$defs", {})
+        properties: Mapping[str, Any] = schema["properties"]
+
+        def items_of(name: str) -> Mapping[str, Any]:
+            items = properties[name]["items"]
+            result: Mapping[str, Any] = items.get("properties", {})
+            return result
+
+        def walk(fields: Mapping[str, Any], prefix: str = "") -> dict[str, ContractField]:
+            found: dict[str, ContractField] = {}
+            for name, given in fields.items():
+                if name.startswith("@") or (not prefix and name in {"milestones", "handoffs"}):
+                    continue
+                reference = str(given.get("$ref", "")).rsplit("/", 1)[-1]
+                if reference in _DEFINITIONS:
+                    found[prefix + name] = ContractField(_DEFINITIONS[reference])
+                    continue
+                spec = definitions.get(reference, given)
+                if "enum" in spec:
+                    found[prefix + name] = ContractField(FieldType.CHOICE, tuple(spec["enum"]))
+                elif spec.get("type") == "object":
+                    found |= walk(spec.get("properties", {}), f"{prefix}{name}.")
+                elif spec.get("type") == "array":
+                    found[prefix + name] = ContractField(FieldType.TEXT_LIST)
+                else:
+                    found[prefix + name] = ContractField(_TYPES[spec["type"]])
+            return found
+
+        handoff = walk(items_of("handoffs"))
+        handoff.pop("kind", None)
+        return cls(walk(properties), walk(items_of("milestones")), handoff)
+
 
 _DATE_TEXT = re.compile(r"(\d{4}-\d{2}-\d{2})(T[0-9:.]+(Z|[+-]\d{2}:?\d{2})?)?")
 _NUMBER_TEXT = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")

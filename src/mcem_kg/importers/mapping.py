@@ -23,9 +23,7 @@ import yaml
 
 from mcem_kg.errors import DataFileError
 from mcem_kg.importers.fields import (
-    HANDOFF_FIELDS,
-    MILESTONE_FIELDS,
-    OPPORTUNITY_FIELDS,
+    Contract,
     ContractField,
     FieldType,
     Syntax,
@@ -123,17 +121,17 @@ class ODataMapping:
         return (self.opportunities, self.milestones, self.deal_team)
 
 
-def load_csv_mapping(path: Path) -> CsvMapping:
-    """Read and check a CSV mapping file."""
+def load_csv_mapping(path: Path, *, contract: Contract) -> CsvMapping:
+    """Read and check a CSV mapping file against the contract's fields."""
     document = _Document(path, _load_yaml(path))
     data = document.section(
         document.data, "", {"separators", "booleans", "opportunity", "milestone", "handoffs"}
     )
     opportunity = document.fields(
-        data.get("opportunity"), "opportunity", OPPORTUNITY_FIELDS, "column"
+        data.get("opportunity"), "opportunity", contract.opportunity, "column"
     )
-    milestone = document.fields(data.get("milestone"), "milestone", MILESTONE_FIELDS, "column")
-    handoffs = document.handoffs(data.get("handoffs", []), "column")
+    milestone = document.fields(data.get("milestone"), "milestone", contract.milestone, "column")
+    handoffs = document.handoffs(data.get("handoffs", []), "column", contract.handoff)
     mapping = CsvMapping(
         path=path,
         syntax=document.syntax(data, datetimes=False),
@@ -158,8 +156,8 @@ def load_csv_mapping(path: Path) -> CsvMapping:
     return mapping
 
 
-def load_odata_mapping(path: Path) -> ODataMapping:
-    """Read and check an OData mapping file."""
+def load_odata_mapping(path: Path, *, contract: Contract) -> ODataMapping:
+    """Read and check an OData mapping file against the contract's fields."""
     document = _Document(path, _load_yaml(path))
     data = document.section(
         document.data,
@@ -169,10 +167,10 @@ def load_odata_mapping(path: Path) -> ODataMapping:
     mapping = ODataMapping(
         path=path,
         syntax=document.syntax(data, datetimes=True),
-        opportunities=document.entity(data, "opportunities", OPPORTUNITY_FIELDS, child=False),
-        milestones=document.entity(data, "milestones", MILESTONE_FIELDS, child=True),
+        opportunities=document.entity(data, "opportunities", contract.opportunity, child=False),
+        milestones=document.entity(data, "milestones", contract.milestone, child=True),
         deal_team=document.entity(data, "deal_team", DEAL_TEAM_FIELDS, child=True),
-        handoffs=document.handoffs(data.get("handoffs", []), "property"),
+        handoffs=document.handoffs(data.get("handoffs", []), "property", contract.handoff),
     )
     document.require(mapping.opportunities.fields, "opportunities", "id")
     document.require(mapping.milestones.fields, "milestones", "id")
@@ -304,7 +302,9 @@ class _Document:
             entries[table_key(key)] = result
         return ValueTable(entries, tuple(f"{key} ({result})" for key, result in value.items()))
 
-    def handoffs(self, value: object, source_key: str) -> tuple[HandoffSpec, ...]:
+    def handoffs(
+        self, value: object, source_key: str, fields: Mapping[str, ContractField]
+    ) -> tuple[HandoffSpec, ...]:
         if not isinstance(value, list):
             self.fail("handoffs must be a list of {kind, fields}")
         specs: list[HandoffSpec] = []
@@ -315,7 +315,7 @@ class _Document:
             specs.append(
                 HandoffSpec(
                     kind,
-                    self.fields(data.get("fields"), f"{where}.fields", HANDOFF_FIELDS, source_key),
+                    self.fields(data.get("fields"), f"{where}.fields", fields, source_key),
                 )
             )
         kinds = [spec.kind for spec in specs]
