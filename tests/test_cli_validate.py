@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from mcem_kg.cli import app
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
-FORMS = Path(__file__).parent / "data" / "forms"
+DATA = Path(__file__).parent / "data"
+FORMS = DATA / "forms"
 runner = CliRunner()
 
 
@@ -74,12 +75,16 @@ def test_turtle_is_a_w3c_validation_report() -> None:
     assert len(list(graph.objects(report, SH.result))) >= 3
 
 
+def base_record_file(folder: Path, name: str) -> Path:
+    """A file holding one base record of the rule cases (each conforms to every rule)."""
+    bases = yaml.safe_load((DATA / "rules" / "qualification--budget.yaml").read_text())["bases"]
+    path = folder / "one.json"
+    path.write_text(json.dumps(bases[name]))
+    return path
+
+
 def test_a_conforming_record_exits_0(tmp_path: Path) -> None:
-    record = yaml.safe_load(
-        (Path(__file__).parent / "data" / "rules" / "qualification--budget.yaml").read_text()
-    )["bases"]["stage2"]
-    path = tmp_path / "one.json"
-    path.write_text(json.dumps(record))
+    path = base_record_file(tmp_path, "stage2")
     result = runner.invoke(app, ["validate", str(path), "--as-of", "2026-11-24"])
     assert result.exit_code == 0, result.stdout
 
@@ -95,11 +100,7 @@ def test_unknown_fields_are_warned_about(tmp_path: Path) -> None:
 
 
 def test_gate_check_lists_what_is_missing_for_the_next_stage(tmp_path: Path) -> None:
-    record = yaml.safe_load(
-        (Path(__file__).parent / "data" / "rules" / "qualification--budget.yaml").read_text()
-    )["bases"]["stage1"]
-    path = tmp_path / "one.json"
-    path.write_text(json.dumps(record))
+    path = base_record_file(tmp_path, "stage1")
     now = runner.invoke(app, ["validate", str(path), "--as-of", "2026-11-24", "-f", "json"])
     gate = runner.invoke(
         app, ["validate", str(path), "--as-of", "2026-11-24", "--to-stage", "2", "-f", "json"]
