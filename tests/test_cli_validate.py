@@ -12,6 +12,7 @@ from rdflib.namespace import SH
 from typer.testing import CliRunner
 
 from mcem_kg.cli import app
+from mcem_kg.shapes import MCEMSH
 
 EXAMPLES = Path(__file__).parents[1] / "examples"
 DATA = Path(__file__).parent / "data"
@@ -66,13 +67,18 @@ def test_text_groups_results_by_opportunity() -> None:
     assert all("(stage " in header for header in headers)
 
 
-def test_turtle_is_a_w3c_validation_report() -> None:
-    result = runner.invoke(
-        app, ["validate", str(FORMS / "pipeline.ttl"), "--as-of", "2026-11-24", "-f", "turtle"]
-    )
-    graph = Graph().parse(data=result.stdout, format="turtle")
+def test_turtle_is_a_w3c_validation_report_tagged_like_the_json() -> None:
+    args = ["validate", str(FORMS / "pipeline.ttl"), "--as-of", "2026-11-24"]
+    graph = Graph().parse(data=runner.invoke(app, [*args, "-f", "turtle"]).stdout)
     (report,) = graph.subjects(predicate=SH.conforms)
-    assert len(list(graph.objects(report, SH.result))) >= 3
+    results = list(graph.objects(report, SH.result))
+    tagged = sorted(
+        (str(graph.value(r, MCEMSH.rule)), str(graph.value(r, SH.focusNode))) for r in results
+    )
+    document = json.loads(runner.invoke(app, [*args, "-f", "json"]).stdout)
+    assert len(results) >= 3
+    assert tagged == sorted((r["rule"], r["focusNode"]) for r in document["results"])
+    assert all(graph.value(r, MCEMSH.opportunity) is not None for r in results)
 
 
 def base_record_file(folder: Path, name: str) -> Path:

@@ -16,7 +16,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import BNode, Node
 
-from mcem_kg.shapes import SEVERITIES
+from mcem_kg.shapes import MCEMSH, SEVERITIES
 from mcem_kg.vocabulary import MCEM
 
 if TYPE_CHECKING:
@@ -161,6 +161,8 @@ def build_report(
         stage = deriver.stage_number(records, opportunity)
         accountable = rule.accountable or _current_leads(context, records, opportunity)
         value = results.value(result, SH.value)
+        due = _due(records, focus, rule.handoff)
+        _annotate(results, result, rule.id, opportunity, due)
         found.append(
             ValidationResult(
                 opportunity=reader.record_id(opportunity),
@@ -172,7 +174,7 @@ def build_report(
                 value=None if value is None else _value(value, terms.code),
                 stage=stage,
                 accountable_role="/".join(accountable) or None,
-                due_date=_due(records, focus, rule.handoff),
+                due_date=due,
             )
         )
     found.sort(key=lambda r: (r.opportunity, r.rule, r.focus_node, r.path or "", r.value or ""))
@@ -183,6 +185,17 @@ def build_report(
         opportunities=[reader.record_id(o) for o in opportunities],
         warnings=warnings,
     )
+
+
+def _annotate(
+    results: Graph, result: Node, rule: str, opportunity: URIRef, due: date | None
+) -> None:
+    """Tag the W3C result itself, so the report graph alone tells the rule and the record
+    (SHACL allows results to carry more properties: https://www.w3.org/TR/shacl/#results)."""
+    results.add((result, MCEMSH.rule, Literal(rule)))
+    results.add((result, MCEMSH.opportunity, opportunity))
+    if due is not None:
+        results.add((result, MCEMSH.dueDate, Literal(due)))
 
 
 def _value(value: Node, code: Any) -> str:
