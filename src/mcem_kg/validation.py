@@ -126,7 +126,7 @@ class OpportunityValidator:
         records += batch.graph
         self.context.deriver.derive(records, day, calendar or self.context.calendar, target)
         with self._lock, self._loaded(records):
-            _conforms, results, _text = self._engine.run()
+            _conforms, results, _text = self._engine.run()  # type: ignore[no-untyped-call]
         assert isinstance(results, Graph)
         return build_report(self.context, records, results, day, batch.warnings)
 
