@@ -1,7 +1,9 @@
 """Every input format of the same pipeline gets the same verdicts.
 
-tests/data/forms/ holds one pipeline as plain JSON, Turtle, CSV and a Dynamics 365 (MSX)
-OData export (one file per entity set, and one with expanded navigation properties).
+tests/data/forms/ holds one pipeline as plain JSON, Turtle, JSON-LD (naming the published
+context by URL), CSV and a Dynamics 365 (MSX) OData export (one file per entity set, and one
+with expanded navigation properties). The Turtle and JSON-LD files were written once from
+the JSON by the reader and are kept as fixtures.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ AS_OF = date(2026, 11, 24)
 VARIANTS = {
     "json": [FORMS / "pipeline.json"],
     "turtle": [FORMS / "pipeline.ttl"],
+    "json-ld": [FORMS / "pipeline.jsonld"],
     "csv": [FORMS / "pipeline.csv"],
     "odata": sorted((FORMS / "odata").glob("*.json")),
     "odata-expanded": [FORMS / "odata-expanded.json"],
