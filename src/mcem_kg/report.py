@@ -137,6 +137,27 @@ def _path(graph: Graph, path: Node | None, names: dict[str, str]) -> str | None:
     return names.get(str(path), str(path))
 
 
+def merge_reports(reports: list[Graph]) -> Graph:
+    """One W3C validation report holding the results of several."""
+    merged = Graph()
+    report = BNode()
+    merged.add((report, RDF.type, SH.ValidationReport))
+    conforms = True
+    for graph in reports:
+        for prefix, namespace in graph.namespaces():
+            merged.bind(prefix, namespace, override=False)
+        parts = set(graph.subjects(RDF.type, SH.ValidationReport))
+        for s, p, o in graph:
+            if s not in parts:
+                merged.add((s, p, o))
+            elif p == SH.result:
+                merged.add((report, p, o))
+            elif p == SH.conforms:
+                conforms = conforms and bool(o.toPython()) if isinstance(o, Literal) else conforms
+    merged.add((report, SH.conforms, Literal(conforms)))
+    return merged
+
+
 def build_report(
     context: ValidationContext,
     records: Graph,

@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 import pyshacl
 from pyshacl.graph_abstraction import DataGraph
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from mcem_kg import sparql_cache
 from mcem_kg.calendar import Calendar
@@ -29,7 +30,7 @@ from mcem_kg.derive import Deriver, MethodologyFacts
 from mcem_kg.errors import InvalidInputError
 from mcem_kg.methodology import Methodology, load_methodology
 from mcem_kg.records import RecordBatch, RecordReader, unwrap
-from mcem_kg.report import Report, build_report
+from mcem_kg.report import Report, build_report, merge_reports
 from mcem_kg.settings import Settings
 from mcem_kg.shapes import ShapeSet
 from mcem_kg.terms import TermIndex
@@ -125,10 +126,14 @@ class OpportunityValidator:
         records = Graph()
         records += batch.graph
         self.context.deriver.derive(records, day, calendar or self.context.calendar, target)
-        with self._lock, self._loaded(records):
-            _conforms, results, _text = self._engine.run()  # type: ignore[no-untyped-call]
-        assert isinstance(results, Graph)
-        return build_report(self.context, records, results, day, batch.warnings)
+        reports = []
+        # One opportunity at a time: pySHACL's cost grows faster than the data graph, and a
+        # record's rules only ever look at the record (and the methodology).
+        for part in partition(records, self.context.deriver.opportunities(records)):
+            with self._lock, self._loaded(part):
+                _conforms, results, _text = self._engine.run()  # type: ignore[no-untyped-call]
+            reports.append(results)
+        return build_report(self.context, records, merge_reports(reports), day, batch.warnings)
 
     def validate_records(
         self,
@@ -155,6 +160,26 @@ class OpportunityValidator:
         finally:
             for triple in added:
                 self._data.remove(triple)
+
+
+def partition(records: Graph, opportunities: list[URIRef]) -> Iterator[Graph]:
+    """Each opportunity's own triples: everything reachable from it through blank nodes and
+    the record's other subjects (its milestones), with the derived facts among them."""
+    roots = set(opportunities)
+    for opportunity in opportunities:
+        part = Graph()
+        seen: set[Node] = set()
+        todo: list[Node] = [opportunity]
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for predicate, value in records.predicate_objects(node):
+                part.add((node, predicate, value))
+                if value not in roots and (value, None, None) in records:
+                    todo.append(value)
+        yield part
 
 
 def validate(
