@@ -17,32 +17,24 @@ from typing import Any
 import pytest
 
 from mcem_kg.generate import GeneratedPipeline, generate, write_manifest, write_pipeline
+from mcem_kg.generate_facts import PipelineFacts
+from mcem_kg.validation import OpportunityValidator
 
 AS_OF = date(2026, 11, 24)
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-RULE_IDS = {
-    "opportunity/stage",
-    "opportunity/owner",
-    "milestone/initial-uncommitted",
-    "milestone/est-due-date",
-    "milestone/est-value",
-    "milestone/workloads",
-    "qualification/customer-outcomes",
-    "qualification/decision-makers",
-    "qualification/technical-blockers",
-    "qualification/approval-process",
-    "qualification/budget",
-    "qualification/timing",
-    "handoff/atu-stu-discussion",
-    "handoff/atu-stu-ownership",
-    "stage/customer-aligned",
-    "stage/success-plan",
-    "stage/customer-agreement",
-    "handoff/stu-csu-discussion",
-    "handoff/stu-csu-ownership",
-    "stage/outcomes-met",
-    "stage/completed-next-steps",
-}
+
+
+@pytest.fixture(scope="module")
+def facts(validator: OpportunityValidator) -> PipelineFacts:
+    """The methodology as the generator needs it, read once."""
+    return PipelineFacts.read(validator)
+
+
+@pytest.fixture(scope="module")
+def rule_ids(validator: OpportunityValidator) -> set[str]:
+    """Every rule of the shapes."""
+    return set(validator.context.shapes.rules)
+
 
 # The plain JSON record contract: per kind of object, its known fields and their types.
 DATE, NUMBER, TEXT, FLAG, INT = "date", "number", "text", "boolean", "int"
@@ -165,23 +157,28 @@ def dump(pipeline: GeneratedPipeline) -> str:
 
 
 @pytest.mark.parametrize(("count", "seed", "rate"), CASES)
-def test_same_arguments_give_identical_records(count: int, seed: int, rate: float) -> None:
-    first = generate(count, seed=seed, violation_rate=rate, as_of=AS_OF)
+def test_same_arguments_give_identical_records(
+    facts: PipelineFacts, count: int, seed: int, rate: float
+) -> None:
+    first = generate(count, seed=seed, violation_rate=rate, as_of=AS_OF, facts=facts)
     random.seed(12345)  # the global random state must not matter
     random.random()
-    assert dump(generate(count, seed=seed, violation_rate=rate, as_of=AS_OF)) == dump(first)
+    again = generate(count, seed=seed, violation_rate=rate, as_of=AS_OF, facts=facts)
+    assert dump(again) == dump(first)
 
 
 @pytest.mark.parametrize(("count", "seed", "rate"), [c for c in CASES if c[0] > 0])
-def test_another_seed_gives_other_records(count: int, seed: int, rate: float) -> None:
-    first = generate(count, seed=seed, violation_rate=rate, as_of=AS_OF)
-    other = generate(count, seed=seed + 1, violation_rate=rate, as_of=AS_OF)
+def test_another_seed_gives_other_records(
+    facts: PipelineFacts, count: int, seed: int, rate: float
+) -> None:
+    first = generate(count, seed=seed, violation_rate=rate, as_of=AS_OF, facts=facts)
+    other = generate(count, seed=seed + 1, violation_rate=rate, as_of=AS_OF, facts=facts)
     assert first.records != other.records
 
 
 @pytest.mark.parametrize(("count", "seed", "rate"), CASES)
-def test_count_and_ids(count: int, seed: int, rate: float) -> None:
-    pipeline = generate(count, seed=seed, violation_rate=rate, as_of=AS_OF)
+def test_count_and_ids(facts: PipelineFacts, count: int, seed: int, rate: float) -> None:
+    pipeline = generate(count, seed=seed, violation_rate=rate, as_of=AS_OF, facts=facts)
     ids = [record["id"] for record in pipeline.records]
     assert ids == [f"OPP-{n:06d}" for n in range(1, count + 1)]
     assert list(pipeline.injected) == ids
@@ -189,8 +186,10 @@ def test_count_and_ids(count: int, seed: int, rate: float) -> None:
 
 @pytest.mark.parametrize(("count", "seed", "rate"), CASES)
 @pytest.mark.parametrize("as_of", AS_OF_DATES, ids=str)
-def test_records_are_in_canonical_form(count: int, seed: int, rate: float, as_of: date) -> None:
-    pipeline = generate(count, seed=seed, violation_rate=rate, as_of=as_of)
+def test_records_are_in_canonical_form(
+    facts: PipelineFacts, count: int, seed: int, rate: float, as_of: date
+) -> None:
+    pipeline = generate(count, seed=seed, violation_rate=rate, as_of=as_of, facts=facts)
     problems = [p for r in pipeline.records for p in shape_problems(r, "record", r["id"])]
     assert problems == []
     for record in pipeline.records:
@@ -200,23 +199,25 @@ def test_records_are_in_canonical_form(count: int, seed: int, rate: float, as_of
 
 
 @pytest.mark.parametrize(("count", "rate"), RATES)
-def test_violation_rate_is_honoured(count: int, rate: float) -> None:
-    pipeline = generate(count, seed=count, violation_rate=rate, as_of=AS_OF)
+def test_violation_rate_is_honoured(
+    facts: PipelineFacts, rule_ids: set[str], count: int, rate: float
+) -> None:
+    pipeline = generate(count, seed=count, violation_rate=rate, as_of=AS_OF, facts=facts)
     broken = [rules for rules in pipeline.injected.values() if rules]
     tolerance = 4 * (rate * (1 - rate) / count) ** 0.5
     assert abs(len(broken) / count - rate) <= tolerance
-    assert all(len(rules) == 1 and rules[0] in RULE_IDS for rules in broken)
+    assert all(len(rules) == 1 and rules[0] in rule_ids for rules in broken)
 
 
-def test_every_rule_gets_injected() -> None:
-    pipeline = generate(5000, seed=1, violation_rate=1.0, as_of=AS_OF)
-    assert {rule for rules in pipeline.injected.values() for rule in rules} == RULE_IDS
+def test_every_rule_gets_injected(facts: PipelineFacts, rule_ids: set[str]) -> None:
+    pipeline = generate(5000, seed=1, violation_rate=1.0, as_of=AS_OF, facts=facts)
+    assert {rule for rules in pipeline.injected.values() for rule in rules} == rule_ids
 
 
 @pytest.mark.parametrize("count", [50, 120, 1000])
 @pytest.mark.parametrize("seed", [1, 2, 3])
-def test_every_stage_kind_and_status_present(count: int, seed: int) -> None:
-    records = generate(count, seed=seed, violation_rate=0.2, as_of=AS_OF).records
+def test_every_stage_kind_and_status_present(facts: PipelineFacts, count: int, seed: int) -> None:
+    records = generate(count, seed=seed, violation_rate=0.2, as_of=AS_OF, facts=facts).records
     assert {r["stage"] for r in records if "stage" in r} == {1, 2, 3, 4, 5}
     kinds = Counter(r["kind"] for r in records)
     assert set(kinds) == {"consumption", "billed"}
@@ -228,9 +229,9 @@ def test_every_stage_kind_and_status_present(count: int, seed: int) -> None:
 @pytest.mark.parametrize(("count", "seed", "rate"), CASES)
 @pytest.mark.parametrize("as_of", AS_OF_DATES, ids=str)
 def test_histories_are_ordered_and_nothing_happens_after_as_of(
-    count: int, seed: int, rate: float, as_of: date
+    facts: PipelineFacts, count: int, seed: int, rate: float, as_of: date
 ) -> None:
-    for record in generate(count, seed=seed, violation_rate=rate, as_of=as_of).records:
+    for record in generate(count, seed=seed, violation_rate=rate, as_of=as_of, facts=facts).records:
         history = record["stageHistory"]
         assert [entry["stage"] for entry in history] == list(range(1, len(history) + 1))
         entered = [entry["enteredOn"] for entry in history]
@@ -246,17 +247,19 @@ def people(record: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("count", "seed", "rate"), CASES)
-def test_a_person_id_is_one_person_everywhere(count: int, seed: int, rate: float) -> None:
+def test_a_person_id_is_one_person_everywhere(
+    facts: PipelineFacts, count: int, seed: int, rate: float
+) -> None:
     """Records are merged into one graph, where a person's id stands for one name and role."""
     seen: dict[str, tuple[str, str | None]] = {}
-    for record in generate(count, seed=seed, violation_rate=rate, as_of=AS_OF).records:
+    for record in generate(count, seed=seed, violation_rate=rate, as_of=AS_OF, facts=facts).records:
         for person in people(record):
             identity = (person["name"], person.get("role"))
             assert seen.setdefault(person["id"], identity) == identity, person
 
 
-def test_conforming_records_carry_what_their_stage_needs() -> None:
-    for record in generate(500, seed=9, violation_rate=0.0, as_of=AS_OF).records:
+def test_conforming_records_carry_what_their_stage_needs(facts: PipelineFacts) -> None:
+    for record in generate(500, seed=9, violation_rate=0.0, as_of=AS_OF, facts=facts).records:
         if record["kind"] == "consumption":
             assert record["milestones"]
         if record["stage"] >= 2:
@@ -271,8 +274,10 @@ def test_conforming_records_carry_what_their_stage_needs() -> None:
 
 
 @pytest.mark.parametrize(("count", "compact"), [(5, False), (1001, True)])
-def test_written_files_read_back(tmp_path: Path, count: int, compact: bool) -> None:
-    pipeline = generate(count, seed=7, violation_rate=0.3, as_of=AS_OF)
+def test_written_files_read_back(
+    facts: PipelineFacts, tmp_path: Path, count: int, compact: bool
+) -> None:
+    pipeline = generate(count, seed=7, violation_rate=0.3, as_of=AS_OF, facts=facts)
     write_pipeline(pipeline, tmp_path / "pipeline.json")
     write_manifest(pipeline, tmp_path / "manifest.json")
     text = (tmp_path / "pipeline.json").read_text(encoding="utf-8")
@@ -284,6 +289,6 @@ def test_written_files_read_back(tmp_path: Path, count: int, compact: bool) -> N
 
 
 @pytest.mark.parametrize(("count", "rate"), [(-1, 0.5), (10, -0.1), (10, 1.5)])
-def test_bad_arguments_are_refused(count: int, rate: float) -> None:
+def test_bad_arguments_are_refused(facts: PipelineFacts, count: int, rate: float) -> None:
     with pytest.raises(ValueError, match="violation_rate"):
-        generate(count, seed=1, violation_rate=rate, as_of=AS_OF)
+        generate(count, seed=1, violation_rate=rate, as_of=AS_OF, facts=facts)

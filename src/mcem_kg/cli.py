@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from mcem_kg.errors import InvalidInputError, McemError
 from mcem_kg.generate import generate, write_manifest, write_pipeline
+from mcem_kg.generate_facts import PipelineFacts
 from mcem_kg.graph import KnowledgeGraph
 from mcem_kg.inputs import InputReader, Source
 from mcem_kg.methodology import RdfFormat, load_methodology
@@ -251,6 +252,7 @@ def generate_pipeline(
             seed=seed,
             violation_rate=violations,
             as_of=_date(as_of) if as_of else today(),
+            facts=PipelineFacts.read(OpportunityValidator.load(Settings.from_env())),
         )
         write_pipeline(pipeline, out)
         if manifest is not None:

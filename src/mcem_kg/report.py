@@ -109,7 +109,7 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _field_names(context: dict[str, Any]) -> dict[str, str]:
+def field_names(context: dict[str, Any]) -> dict[str, str]:
     """Property IRI -> the plain JSON field that holds it, read from the JSON-LD context."""
     top = context["@context"]
     prefixes = {k: v for k, v in top.items() if isinstance(v, str) and v.endswith(("#", "/"))}
@@ -167,7 +167,7 @@ def build_report(
 ) -> Report:
     """The report of a pySHACL run over ``records`` (with their derived facts)."""
     deriver, terms, reader = context.deriver, context.terms, context.reader
-    names = _field_names(reader.context)
+    names = field_names(reader.context)
     opportunities = deriver.opportunities(records)
     owner_of = {m: o for o in opportunities for m in records.objects(o, MCEM.milestone)}
     found = []
