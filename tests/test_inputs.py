@@ -67,6 +67,8 @@ def test_every_form_gets_the_verdicts_of_plain_json(
         ('<?xml version="1.0"?><rdf:RDF/>', InputFormat.RDFXML),
         ("<urn:a> <urn:b> <urn:c> .\n", InputFormat.NTRIPLES),
         ("id,name\nOPP-1,x\n", InputFormat.CSV),
+        ("# a comment\n@prefix m: <urn:m#> .", InputFormat.TURTLE),
+        ("_:b <urn:p> <urn:o> .\n", InputFormat.NTRIPLES),
     ],
 )
 def test_format_is_told_by_content(text: str, expected: InputFormat) -> None:
@@ -85,6 +87,15 @@ def test_format_is_told_by_content(text: str, expected: InputFormat) -> None:
         ),
         ("shape.json", '"just a string"', "expected a record, an array of records"),
         ("twice.json", '[{"id": "A"}, {"id": "A"}]', "record 'A': field 'id': appears twice"),
+        ("nan.json", '{"id": "A", "milestones": [{"id": "M", "estValue": NaN}]}', "NaN is not"),
+        ("big.json", '{"id": "A", "milestones": [{"id": "M", "estValue": 1e400}]}', "too large"),
+        ("deep.json", "[" * 5000 + "]" * 5000, "nested too deeply"),
+        ("extra.json", '{"id": "A", "opportunities": []}', "also has 'id'"),
+        (
+            "nested.jsonld",
+            '[{"@context": "https://example.org/c", "@id": "urn:x"}]',
+            "remote @context",
+        ),
     ],
 )
 def test_unreadable_input_names_the_place(
@@ -92,3 +103,26 @@ def test_unreadable_input_names_the_place(
 ) -> None:
     with pytest.raises(InputRecordError, match=message.replace("(", r"\(")):
         inputs.read([Source(name, text, EXTENSIONS.get(Path(name).suffix))])
+
+
+def test_the_same_record_in_two_files_is_refused(inputs: InputReader) -> None:
+    sources = [
+        Source.from_path(FORMS / "pipeline.ttl"),
+        Source.from_path(FORMS / "pipeline.jsonld"),
+    ]
+    with pytest.raises(InputRecordError, match=r"'7-OPP0000001' appears in .*pipeline\.\w+ too"):
+        inputs.read(sources)
+
+
+def test_json_ld_under_the_published_context_may_use_plain_ids(
+    validator: OpportunityValidator, inputs: InputReader
+) -> None:
+    text = (
+        '{"@context": "https://w3id.org/mcem-kg/ontology/context.jsonld",'
+        ' "id": "OPP-1", "stage": 2, "budgetValidatd": true}'
+    )
+    batch = inputs.read([Source("a.jsonld", text, InputFormat.JSONLD)])
+    report = validator.validate(batch, AS_OF)
+    assert report.opportunities == ["OPP-1"]
+    assert "file:" not in batch.graph.serialize(format="nt")
+    assert any("budgetValidatd" in w for w in report.warnings)

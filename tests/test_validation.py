@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rdflib import Graph
 
 from mcem_kg.errors import InvalidInputError
 from mcem_kg.validation import OpportunityValidator, validate
@@ -82,3 +83,24 @@ def test_the_one_call_function_loads_its_own_validator() -> None:
     )
     assert report.conforms
     assert report.results == []
+
+
+def test_records_may_not_restate_the_methodology(validator: OpportunityValidator) -> None:
+    graph = Graph().parse(
+        format="turtle",
+        data="""
+        @prefix m: <https://w3id.org/mcem-kg/ontology#> .
+        @prefix ex: <http://example.org/> .
+        ex:o a m:BilledOpportunity ;
+            m:currentStage <https://w3id.org/mcem-kg/id/stage/listen-consult> ;
+            m:budgetValidatd true ;
+            m:owner [ m:person ex:p ; m:inRole ex:Boss ] .
+        ex:Boss a m:Role .
+        <https://w3id.org/mcem-kg/id/stage/listen-consult> m:stageNumber 9 .
+        """,
+    )
+    report = validator.validate_records(graph, AS_OF)
+    assert [r.rule for r in report.results] == ["opportunity/owner"]
+    assert any("2 statements about the methodology's own terms" in w for w in report.warnings)
+    assert any("budgetValidatd" in w for w in report.warnings)
+    assert validator.validate_records(graph, AS_OF).results  # the methodology is unchanged

@@ -82,7 +82,11 @@ class Calendar:
 def _read_dates(path: Path) -> frozenset[date]:
     """One ISO date per line; blank lines and ``#`` comments are skipped."""
     days = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputRecordError(f"cannot be read as UTF-8 text: {exc}", source=path.name) from exc
+    for number, line in enumerate(text.splitlines(), start=1):
         text = line.split("#", 1)[0].strip()
         if not text:
             continue

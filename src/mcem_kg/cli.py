@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from typer.core import TyperGroup
 
-from mcem_kg.errors import InvalidInputError, McemError
+from mcem_kg.errors import InputRecordError, InvalidInputError, McemError
 from mcem_kg.generate import generate, write_manifest, write_pipeline
 from mcem_kg.generate_facts import PipelineFacts
 from mcem_kg.graph import KnowledgeGraph
@@ -204,7 +204,7 @@ def validate_files(
     Exit status: 0 no violation, 1 violations found, 2 unreadable input.
     """
     with _reported():
-        day = _date(as_of) if as_of else None
+        day = _date(as_of) if as_of is not None else None
         settings = Settings.from_env()
         if holidays is not None:
             settings = replace(settings, holidays=holidays)
@@ -212,6 +212,13 @@ def validate_files(
         inputs = InputReader.load(validator.reader, settings.mappings_dir)
         batch = inputs.read([Source.from_path(path) for path in files])
         report = validator.validate(batch, day, to_stage)
+        if not report.opportunities:
+            raise InputRecordError(
+                "no opportunity found",
+                source=", ".join(map(str, files)),
+                expected="at least one record (in RDF: a subject of mcem:currentStage, or an "
+                "instance of mcem:Opportunity or a subclass)",
+            )
     for warning in report.warnings:
         typer.echo(f"mcem: warning: {warning}", err=True)
     if fmt is ReportFormat.JSON:
@@ -251,12 +258,15 @@ def generate_pipeline(
             opportunities,
             seed=seed,
             violation_rate=violations,
-            as_of=_date(as_of) if as_of else today(),
+            as_of=_date(as_of) if as_of is not None else today(),
             facts=PipelineFacts.read(OpportunityValidator.load(Settings.from_env())),
         )
-        write_pipeline(pipeline, out)
-        if manifest is not None:
-            write_manifest(pipeline, manifest)
+        try:
+            write_pipeline(pipeline, out)
+            if manifest is not None:
+                write_manifest(pipeline, manifest)
+        except OSError as exc:
+            raise InvalidInputError(f"cannot write {exc.filename}: {exc.strerror}") from exc
     broken = sum(1 for rules in pipeline.injected.values() if rules)
     written = len(pipeline.records)
     typer.echo(f"wrote {written} opportunities to {out} ({broken} with an injected violation)")

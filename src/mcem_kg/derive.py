@@ -49,6 +49,8 @@ class MethodologyFacts:
     past_stage_classes: dict[URIRef, URIRef]
     deadlines: tuple[HandoffDeadline, ...]
     opportunity_classes: frozenset[URIRef]
+    # Properties whose rdfs:domain is an opportunity class: their subjects are opportunities.
+    opportunity_properties: frozenset[URIRef]
 
     @classmethod
     def read(cls, graph: Graph, source: Path) -> MethodologyFacts:
@@ -71,7 +73,19 @@ class MethodologyFacts:
             for c in graph.transitive_subjects(RDFS.subClassOf, MCEM.Opportunity)
             if isinstance(c, URIRef)
         )
-        return cls(stage_numbers, past_stage_classes, deadlines, opportunity_classes)
+        opportunity_properties = frozenset(
+            p
+            for klass in opportunity_classes
+            for p in graph.subjects(RDFS.domain, klass)
+            if isinstance(p, URIRef)
+        )
+        return cls(
+            stage_numbers,
+            past_stage_classes,
+            deadlines,
+            opportunity_classes,
+            opportunity_properties,
+        )
 
 
 def _deadline(graph: Graph, handoff: Node, source: Path) -> HandoffDeadline:
@@ -124,13 +138,11 @@ class Deriver:
         self.facts = facts
 
     def opportunities(self, graph: Graph) -> list[URIRef]:
-        found = {
-            s
-            for klass in self.facts.opportunity_classes
-            for s in graph.subjects(RDF.type, klass)
-            if isinstance(s, URIRef)
-        }
-        return sorted(found)
+        """The opportunities of a records graph: instances of an opportunity class, and
+        subjects of a property whose domain is one (RDFS rule rdfs2)."""
+        typed = {s for k in self.facts.opportunity_classes for s in graph.subjects(RDF.type, k)}
+        used = {s for p in self.facts.opportunity_properties for s in graph.subjects(p, None)}
+        return sorted(s for s in typed | used if isinstance(s, URIRef))
 
     def derive(
         self,
@@ -141,6 +153,7 @@ class Deriver:
     ) -> None:
         """Add the derived facts of every opportunity of ``graph`` as of ``as_of``."""
         for opportunity in self.opportunities(graph):
+            graph.add((opportunity, RDF.type, MCEM.Opportunity))
             if to_stage is not None:
                 self._move(graph, opportunity, to_stage, as_of)
             number = self.stage_number(graph, opportunity)

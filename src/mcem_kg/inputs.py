@@ -17,13 +17,14 @@ Every format ends as RDF in the ontology's terms, so the shapes judge them all a
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from mcem_kg.errors import InputRecordError
 from mcem_kg.importers import (
@@ -70,14 +71,15 @@ RDF_PARSERS = {
 
 def sniff(text: str) -> InputFormat:
     """A format told from content alone (no extension, or an unknown one)."""
-    start = text.lstrip()[:200]
+    lines = [line for line in text.lstrip().splitlines() if not line.startswith("#")]
+    start = "\n".join(lines).lstrip()[:200]
     if start.startswith(("{", "[")):
         return InputFormat.JSON
     if start.startswith("<?xml") or start.startswith("<rdf:RDF"):
         return InputFormat.RDFXML
     if start.startswith(("@prefix", "PREFIX", "@base", "BASE")):
         return InputFormat.TURTLE
-    if start.startswith("<") and start.split("\n", 1)[0].rstrip().endswith("."):
+    if start.startswith(("<", "_:")) and start.split("\n", 1)[0].rstrip().endswith("."):
         return InputFormat.NTRIPLES
     return InputFormat.CSV
 
@@ -121,94 +123,129 @@ class InputReader:
         """All sources as one batch; nothing is returned if one of them is unreadable."""
         plain: list[tuple[str, list[dict[str, Any]]]] = []
         odata: list[tuple[str, object]] = []
-        rdf = Graph()
+        rdf: list[tuple[str, Graph]] = []
         for source in sources:
             kind = source.format or sniff(source.text)
             if kind == InputFormat.CSV:
-                plain.append(
-                    (source.name, read_csv(source.text, source=source.name, mapping=self.csv))
-                )
-                continue
-            if kind == InputFormat.JSON:
+                records = read_csv(source.text, source=source.name, mapping=self.csv)
+                plain.append((source.name, records))
+            elif kind in {InputFormat.JSON, InputFormat.JSONLD}:
                 document = _json(source)
                 if is_odata(document, self.odata):
                     odata.append((source.name, document))
-                elif _is_jsonld(document):
-                    self._parse_jsonld(rdf, source, document)
-                else:
+                elif self._is_plain(document):
                     plain.append((source.name, unwrap(document, source.name)))
-                continue
-            if kind == InputFormat.JSONLD:
-                self._parse_jsonld(rdf, source, _json(source))
+                else:
+                    rdf.append((source.name, self._parse_jsonld(source, document)))
             else:
-                _parse_rdf(rdf, source, kind)
+                rdf.append((source.name, self._parse_rdf(source, kind)))
         if odata:
             names = ", ".join(name for name, _ in odata)
             plain.append((names, read_odata(odata, mapping=self.odata)))
         return self._merge(plain, rdf)
 
-    def _parse_jsonld(self, graph: Graph, source: Source, document: object) -> None:
-        """JSON-LD, with the published context put in place; other remote contexts are
-        refused, because nothing is downloaded while reading."""
+    def _is_plain(self, document: object) -> bool:
+        """Plain JSON (the README's format): no JSON-LD context but the published one."""
+        published = (CONTEXT_URL, self.records.context, self.records.context["@context"])
+        return all(context in published for context in _contexts(document))
 
-        def local(context: object) -> object:
-            if context == CONTEXT_URL:
+    def _parse_jsonld(self, source: Source, document: object) -> Graph:
+        """JSON-LD, with the published context put in place wherever it is named; any other
+        remote context is refused, because nothing is downloaded while reading."""
+
+        def local(node: object) -> object:
+            if isinstance(node, list):
+                return [local(item) for item in node]
+            if not isinstance(node, dict):
+                return node
+            result = {key: local(value) for key, value in node.items() if key != "@context"}
+            if "@context" in node:
+                result["@context"] = context(node["@context"])
+            return result
+
+        def context(value: object) -> object:
+            if value == CONTEXT_URL:
                 return self.records.context["@context"]
-            if isinstance(context, list):
-                return [local(c) for c in context]
-            if isinstance(context, str):
+            if isinstance(value, list):
+                return [context(item) for item in value]
+            if isinstance(value, str):
                 raise InputRecordError(
-                    f"remote @context {context!r} is not fetched",
+                    f"remote @context {value!r} is not fetched",
                     source=source.name,
                     expected=f"an inline context, or {CONTEXT_URL}",
                 )
-            return context
+            return value
 
-        if isinstance(document, dict) and "@context" in document:
-            document = {**document, "@context": local(document["@context"])}
-        _parse_rdf(graph, Source(source.name, json.dumps(document)), InputFormat.JSONLD)
+        text = json.dumps(local(document))
+        return self._parse_rdf(Source(source.name, text), InputFormat.JSONLD)
 
-    def _merge(self, plain: list[tuple[str, list[dict[str, Any]]]], rdf: Graph) -> RecordBatch:
-        batch = RecordBatch(graph=rdf)
+    def _parse_rdf(self, source: Source, kind: InputFormat) -> Graph:
+        """RDF; relative IRIs resolve against the data namespace, never a local path."""
+        graph = Graph()
+        try:
+            graph.parse(data=source.text, format=RDF_PARSERS[kind], publicID=self.records.namespace)
+        except Exception as exc:  # rdflib's parsers raise many kinds; each names the place
+            # One line, without the parser's echo of the raw input.
+            message = " ".join(str(exc).split()).split(" at ^ in:")[0]
+            raise InputRecordError(
+                f"not valid {kind.value.upper()}: {message}", source=source.name
+            ) from exc
+        return graph
+
+    def _merge(
+        self, plain: list[tuple[str, list[dict[str, Any]]]], rdf: list[tuple[str, Graph]]
+    ) -> RecordBatch:
+        batch = RecordBatch(graph=Graph())
+        parts = [(name, self.records.read(records, name)) for name, records in plain]
+        graphs = [(name, part.graph) for name, part in parts] + rdf
         seen: dict[str, str] = {}
-        for name, records in plain:
-            part = self.records.read(records, name)
-            for record_id in part.ids:
-                if record_id in seen:
+        for name, graph in graphs:
+            # The same record twice (two files, two forms) would be judged as one record
+            # with two owners; it is refused instead.
+            for subject in sorted({s for s in graph.subjects() if isinstance(s, URIRef)}):
+                if str(subject) in seen:
                     raise InputRecordError(
-                        f"appears in {seen[record_id]} too",
+                        f"{self.records.record_id(subject)!r} appears in {seen[str(subject)]} too",
                         source=name,
-                        record=record_id,
-                        field="id",
-                        expected="one record per opportunity id",
+                        expected="each record once",
                     )
-                seen[record_id] = name
-            batch.graph += part.graph
+                seen[str(subject)] = name
+            batch.graph += graph
+        for _name, part in parts:
             batch.ids += part.ids
             batch.warnings += part.warnings
         return batch
 
 
+def _contexts(node: object) -> list[object]:
+    """Every @context value of a JSON document, at any depth."""
+    if isinstance(node, list):
+        return [c for item in node for c in _contexts(item)]
+    if not isinstance(node, dict):
+        return []
+    found = [node["@context"]] if "@context" in node else []
+    return found + [c for key, value in node.items() if key != "@context" for c in _contexts(value)]
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is too large a number")
+    return value
+
+
 def _json(source: Source) -> object:
     try:
-        return json.loads(source.text)
+        return json.loads(source.text, parse_constant=_reject_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
         raise InputRecordError(
             f"not valid JSON: {exc.msg} (column {exc.colno})", source=source.name, line=exc.lineno
         ) from exc
-
-
-def _is_jsonld(document: object) -> bool:
-    """JSON-LD unless its only context is the published one (plain JSON may name it)."""
-    if not isinstance(document, dict) or "@context" not in document:
-        return isinstance(document, dict) and "@graph" in document
-    return bool(document["@context"] != CONTEXT_URL)
-
-
-def _parse_rdf(graph: Graph, source: Source, kind: InputFormat) -> None:
-    try:
-        graph.parse(data=source.text, format=RDF_PARSERS[kind])
-    except Exception as exc:  # rdflib's parsers raise many kinds; each names the place
-        raise InputRecordError(
-            f"not valid {kind.value.upper()}: {exc}", source=source.name
-        ) from exc
+    except ValueError as exc:
+        raise InputRecordError(f"not valid JSON: {exc}", source=source.name) from exc
+    except RecursionError as exc:
+        raise InputRecordError("not readable JSON: nested too deeply", source=source.name) from exc

@@ -16,8 +16,10 @@ Reading takes three steps, each with its own kind of trouble:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
@@ -34,6 +36,15 @@ CONTEXT_FILE = "context.jsonld"
 SCHEMA_FILE = "opportunity.schema.json"
 
 Record = dict[str, Any]
+
+_ABSOLUTE = re.compile(r"(https?://|urn:)[^\s<>\"{}|\\^`]+\Z")
+
+
+def _decimal(value: object) -> object:
+    """A JSON number as an xsd:decimal lexical form ("0.0000001", not "1e-07")."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return format(Decimal(str(value)), "f")
 
 
 @dataclass(slots=True)
@@ -53,8 +64,18 @@ def _load_json(path: Path) -> Any:
 
 
 def unwrap(document: object, source: str) -> list[Record]:
-    """The records of a document: one record, an array, or ``{"opportunities": [...]}``."""
+    """The records of a document: one record, an array, or ``{"opportunities": [...]}``
+    (or ``{"@context": ..., "@graph": [...]}``, the same under the published context)."""
+    if isinstance(document, dict) and "@graph" in document and "id" not in document:
+        document = {"opportunities": document["@graph"], "@context": document.get("@context")}
     if isinstance(document, dict) and "opportunities" in document:
+        extra = sorted(set(document) - {"opportunities", "@context"})
+        if extra:
+            raise InputRecordError(
+                f"a document with 'opportunities' also has {', '.join(map(repr, extra))}",
+                source=source,
+                expected='a record, an array of records, or {"opportunities": [...]} alone',
+            )
         document = document["opportunities"]
     elif isinstance(document, dict):
         document = [document]
@@ -88,10 +109,19 @@ def _expected(error: jsonschema.ValidationError) -> str | None:
         return str(schema.get("description", f"a {error.validator_value}"))
     if error.validator == "type":
         kinds = error.validator_value
-        return " or ".join(kinds) if isinstance(kinds, list) else f"a {kinds}"
+        names = kinds if isinstance(kinds, list) else [kinds]
+        return " or ".join(f"{'an' if str(k)[0] in 'aeiou' else 'a'} {k}" for k in names)
     if error.validator == "enum":
         return "one of " + ", ".join(str(v) for v in error.validator_value)  # type: ignore[union-attr]
     return None
+
+
+def _defaults(properties: dict[str, Any]) -> dict[str, Any]:
+    return {
+        name: spec["default"]
+        for name, spec in properties.items()
+        if isinstance(spec, dict) and "default" in spec
+    }
 
 
 class RecordReader:
@@ -109,12 +139,11 @@ class RecordReader:
         # The fields an importer (CSV, OData) may fill, read from the same schema.
         self.contract = Contract.from_schema(schema)
         self._terms = terms
-        self._namespace = namespace
-        self._defaults = {
-            name: spec["default"]
-            for name, spec in schema.get("properties", {}).items()
-            if isinstance(spec, dict) and "default" in spec
-        }
+        self.namespace = namespace
+        self._defaults = _defaults(schema["properties"])
+        self._milestone_defaults = _defaults(
+            schema["properties"]["milestones"]["items"]["properties"]
+        )
 
     @classmethod
     def load(cls, ontology_dir: Path, terms: TermIndex, namespace: str) -> RecordReader:
@@ -160,8 +189,12 @@ class RecordReader:
     # --- step 2: references ----------------------------------------------------------------
 
     def iri(self, *path: str) -> str:
-        """The IRI minted for a record's id: ``<namespace>opportunity/OPP-1`` and so on."""
-        return self._namespace + "/".join(quote(part, safe="") for part in path)
+        """The IRI minted for a record's id: ``<namespace>opportunity/OPP-1`` and so on. An
+        id that is already an http(s) or urn IRI (JSON-LD written under the published
+        context) is kept as it is."""
+        if path and _ABSOLUTE.match(path[-1]):
+            return path[-1]
+        return self.namespace + "/".join(quote(part, safe="") for part in path)
 
     def record_id(self, node: object) -> str:
         """The id a record was given, read back from its IRI (or the IRI itself)."""
@@ -207,8 +240,20 @@ class RecordReader:
             node["owner"] = self._person(record["owner"])
         milestone_keys = props["milestones"]["items"]["properties"]
         node["milestones"] = []
-        for milestone in record.get("milestones", []):
-            item = self._known(milestone, milestone_keys)
+        seen: set[str] = set()
+        for index, milestone in enumerate(record.get("milestones", [])):
+            if milestone["id"] in seen:
+                raise InputRecordError(
+                    f"milestone {milestone['id']!r} appears twice",
+                    source=source,
+                    record=opportunity,
+                    field=f"milestones[{index}].id",
+                    expected="one entry per milestone id",
+                )
+            seen.add(milestone["id"])
+            item = {**self._milestone_defaults, **self._known(milestone, milestone_keys)}
+            if "estValue" in item:
+                item["estValue"] = _decimal(item["estValue"])
             item["id"] = self.iri("opportunity", opportunity, "milestone", milestone["id"])
             if "owner" in milestone:
                 item["owner"] = self._person(milestone["owner"])
@@ -227,6 +272,8 @@ class RecordReader:
                     expected="one of " + ", ".join(self._terms.names(MCEM.Handoff)),
                 )
             item["kind"] = str(found)
+            if "agreedMilestoneValue" in item:
+                item["agreedMilestoneValue"] = _decimal(item["agreedMilestoneValue"])
             item["participants"] = [self._person(p) for p in handoff.get("participants", [])]
             node["handoffs"].append(item)
         return node

@@ -169,12 +169,12 @@ def build_report(
     deriver, terms, reader = context.deriver, context.terms, context.reader
     names = field_names(reader.context)
     opportunities = deriver.opportunities(records)
-    owner_of = {m: o for o in opportunities for m in records.objects(o, MCEM.milestone)}
+    owner_of = _belonging(records, opportunities)
     found = []
     # Top-level results only: pySHACL adds those of sh:node as sh:detail of these.
     for result in results.objects(None, SH.result):
         focus = results.value(result, SH.focusNode)
-        opportunity = focus if focus in opportunities else owner_of.get(focus)  # type: ignore[arg-type]
+        opportunity = owner_of.get(focus)  # type: ignore[arg-type]
         rule = context.shapes.rule_of_shape.get(results.value(result, SH.sourceShape))  # type: ignore[arg-type]
         if rule is None or opportunity is None:
             raise AssertionError(f"a result outside the rules or the records: {focus}")
@@ -219,12 +219,26 @@ def _annotate(
         results.add((result, MCEMSH.dueDate, Literal(due)))
 
 
-def _value(value: Node, code: Any) -> str:
+def _belonging(records: Graph, opportunities: list[URIRef]) -> dict[Node, URIRef]:
+    """Each node of a record (its milestones, their parts) -> the opportunity it belongs to."""
+    owner: dict[Node, URIRef] = {}
+    for opportunity in opportunities:
+        todo: list[Node] = [opportunity]
+        while todo:
+            node = todo.pop()
+            if node in owner:
+                continue
+            owner[node] = opportunity
+            todo += [o for o in records.objects(node, None) if not isinstance(o, Literal)]
+    return owner
+
+
+def _value(value: Node, code: Any) -> str | None:
     if isinstance(value, URIRef):
         return str(code(value))
     if isinstance(value, Literal):
         return str(value)
-    return str(value)
+    return None  # a blank node: its label means nothing to a reader
 
 
 def _current_leads(

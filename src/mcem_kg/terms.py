@@ -53,9 +53,13 @@ class TermIndex:
         )
 
     def find(self, klass: URIRef, name: object) -> URIRef | None:
-        """The one individual of ``klass`` with this code or name, or None."""
-        found = self.by_class.get(klass, {}).get(_key(name), frozenset())
-        return next(iter(found)) if len(found) == 1 else None
+        """The one individual of ``klass`` with this code, name or IRI, or None."""
+        names = self.by_class.get(klass, {})
+        found = names.get(_key(name), frozenset())
+        if len(found) == 1:
+            return next(iter(found))
+        members = {thing for things in names.values() for thing in things}
+        return URIRef(str(name)) if URIRef(str(name)) in members else None
 
     def names(self, klass: URIRef) -> list[str]:
         """The codes (or else names) of the individuals of ``klass``, sorted, for messages."""

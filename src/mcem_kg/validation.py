@@ -22,6 +22,7 @@ from datetime import UTC, date, datetime
 import pyshacl
 from pyshacl.graph_abstraction import DataGraph
 from rdflib import Graph, URIRef
+from rdflib.namespace import RDF
 from rdflib.term import Node
 
 from mcem_kg import sparql_cache
@@ -62,6 +63,16 @@ class OpportunityValidator:
         self._data = Graph()
         self._data += context.methodology.asserted
         self._data += context.methodology.inferred
+        self._terms = frozenset(self._data.all_nodes())
+        asserted = context.methodology.asserted
+        self._individuals = frozenset(s for s in asserted.subjects() if isinstance(s, URIRef))
+        # Classes of the methodology's individuals (Stage, Role, Handoff, ...): records may
+        # not add members of their own.
+        self._methodology_classes = frozenset(
+            o
+            for s, o in asserted.subject_objects(RDF.type)
+            if s in self._individuals and str(o).startswith(str(MCEM))
+        )
         self._lock = threading.Lock()
         sparql_cache.install()
         # One pySHACL validator for the process: it gathers the shapes once and validates the
@@ -125,6 +136,7 @@ class OpportunityValidator:
         target = self.stage(to_stage) if to_stage is not None else None
         records = Graph()
         records += batch.graph
+        warnings = [*batch.warnings, *self._screen(records)]
         self.context.deriver.derive(records, day, calendar or self.context.calendar, target)
         reports = []
         # One opportunity at a time: pySHACL's cost grows faster than the data graph, and a
@@ -133,7 +145,32 @@ class OpportunityValidator:
             with self._lock, self._loaded(part):
                 _conforms, results, _text = self._engine.run()  # type: ignore[no-untyped-call]
             reports.append(results)
-        return build_report(self.context, records, merge_reports(reports), day, batch.warnings)
+        return build_report(self.context, records, merge_reports(reports), day, warnings)
+
+    def _screen(self, records: Graph) -> list[str]:
+        """Records use the methodology's terms; they may not restate them. What a record says
+        of a stage, role or handoff (a role of its own, another stage number) is dropped with
+        a warning; a term of the ontology's namespace that the ontology lacks (a typo such as
+        mcem:budgetValidatd) is warned about."""
+        warnings = []
+        restated = [
+            t
+            for t in records
+            if t[0] in self._individuals or (t[1] == RDF.type and t[2] in self._methodology_classes)
+        ]
+        for triple in restated:
+            records.remove(triple)
+        if restated:
+            warnings.append(
+                f"{len(restated)} statements about the methodology's own terms were ignored "
+                f"(e.g. {' '.join(t.n3() for t in restated[0])})"
+            )
+        used = set(records.predicates()) | set(records.objects(None, RDF.type))
+        unknown = {t for t in used if isinstance(t, URIRef) and str(t).startswith(str(MCEM))}
+        warnings += [
+            f"{term.n3()} is not a term of the ontology" for term in sorted(unknown - self._terms)
+        ]
+        return warnings
 
     def validate_records(
         self,
