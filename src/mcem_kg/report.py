@@ -139,6 +139,8 @@ def _path(graph: Graph, path: Node | None, names: dict[str, str]) -> str | None:
 
 def merge_reports(reports: list[Graph]) -> Graph:
     """One W3C validation report holding the results of several."""
+    if len(reports) == 1:
+        return reports[0]
     merged = Graph()
     report = BNode()
     merged.add((report, RDF.type, SH.ValidationReport))

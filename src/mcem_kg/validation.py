@@ -141,7 +141,9 @@ class OpportunityValidator:
         reports = []
         # One opportunity at a time: pySHACL's cost grows faster than the data graph, and a
         # record's rules only ever look at the record (and the methodology).
-        for part in partition(records, self.context.deriver.opportunities(records)):
+        opportunities = self.context.deriver.opportunities(records)
+        parts = partition(records, opportunities) if len(opportunities) > 1 else [records]
+        for part in parts:
             with self._lock, self._loaded(part):
                 _conforms, results, _text = self._engine.run()  # type: ignore[no-untyped-call]
             reports.append(results)
