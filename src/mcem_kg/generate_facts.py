@@ -30,7 +30,6 @@ from rdflib.term import Node
 from mcem_kg.calendar import Calendar
 from mcem_kg.derive import HandoffDeadline
 from mcem_kg.errors import DataFileError
-from mcem_kg.report import field_names
 from mcem_kg.shapes import MCEMSH, Rule
 from mcem_kg.vocabulary import MCEM
 
@@ -111,7 +110,7 @@ class _Reader:
         self.rules = sorted(context.shapes.rules.values(), key=lambda rule: rule.id)
         self.code = context.terms.code
         self.terms: dict[str, Any] = context.reader.context["@context"]
-        self.names = field_names(context.reader.context)
+        self.names = context.reader.field_names
         self.ontology_dir = _folder(context.methodology.files)
         self.shapes_dir = _folder(context.shapes.files)
         # A rule targeting the opportunities past a stage applies from the next stage on.

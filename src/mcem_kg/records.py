@@ -124,6 +124,26 @@ def _defaults(properties: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def field_names(context: dict[str, Any]) -> dict[str, str]:
+    """Property IRI -> the plain JSON field that holds it, read from the JSON-LD context."""
+    top = context["@context"]
+    prefixes = {k: v for k, v in top.items() if isinstance(v, str) and v.endswith(("#", "/"))}
+    names: dict[str, str] = {}
+
+    def walk(terms: dict[str, Any]) -> None:
+        for term, spec in terms.items():
+            iri = spec.get("@id") if isinstance(spec, dict) else spec
+            if term in prefixes or not isinstance(iri, str) or iri.startswith("@"):
+                continue
+            prefix, _, local = iri.partition(":")
+            names.setdefault(prefixes[prefix] + local if prefix in prefixes else iri, term)
+            if isinstance(spec, dict) and isinstance(spec.get("@context"), dict):
+                walk(spec["@context"])
+
+    walk(top)
+    return names
+
+
 class RecordReader:
     """Reads plain JSON records into RDF; built once from the data files and the methodology."""
 
@@ -136,6 +156,8 @@ class RecordReader:
         )
         self.context = context
         self._schema = schema
+        # Property IRI -> the JSON field holding it, for reports.
+        self.field_names = field_names(context)
         # The fields an importer (CSV, OData) may fill, read from the same schema.
         self.contract = Contract.from_schema(schema)
         self._terms = terms

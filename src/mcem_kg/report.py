@@ -109,26 +109,6 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def field_names(context: dict[str, Any]) -> dict[str, str]:
-    """Property IRI -> the plain JSON field that holds it, read from the JSON-LD context."""
-    top = context["@context"]
-    prefixes = {k: v for k, v in top.items() if isinstance(v, str) and v.endswith(("#", "/"))}
-    names: dict[str, str] = {}
-
-    def walk(terms: dict[str, Any]) -> None:
-        for term, spec in terms.items():
-            iri = spec.get("@id") if isinstance(spec, dict) else spec
-            if term in prefixes or not isinstance(iri, str) or iri.startswith("@"):
-                continue
-            prefix, _, local = iri.partition(":")
-            names.setdefault(prefixes[prefix] + local if prefix in prefixes else iri, term)
-            if isinstance(spec, dict) and isinstance(spec.get("@context"), dict):
-                walk(spec["@context"])
-
-    walk(top)
-    return names
-
-
 def _path(graph: Graph, path: Node | None, names: dict[str, str]) -> str | None:
     if path is None:
         return None
@@ -169,7 +149,7 @@ def build_report(
 ) -> Report:
     """The report of a pySHACL run over ``records`` (with their derived facts)."""
     deriver, terms, reader = context.deriver, context.terms, context.reader
-    names = field_names(reader.context)
+    names = reader.field_names
     opportunities = deriver.opportunities(records)
     owner_of = _belonging(records, opportunities)
     found = []
