@@ -53,6 +53,8 @@ class ValidationContext:
     shapes: ShapeSet
     deriver: Deriver
     calendar: Calendar
+    # The methodology, asserted and inferred, in one graph (read at start-up).
+    knowledge: Graph
 
 
 class OpportunityValidator:
@@ -60,9 +62,8 @@ class OpportunityValidator:
 
     def __init__(self, context: ValidationContext) -> None:
         self.context = context
-        self._data = Graph()
-        self._data += context.methodology.asserted
-        self._data += context.methodology.inferred
+        # The data graph: the methodology, to which each call adds its records for the run.
+        self._data = context.knowledge
         self._terms = frozenset(self._data.all_nodes())
         asserted = context.methodology.asserted
         self._individuals = frozenset(s for s in asserted.subjects() if isinstance(s, URIRef))
@@ -102,6 +103,7 @@ class OpportunityValidator:
             shapes=ShapeSet.load(settings.shapes_dir, knowledge, terms),
             deriver=Deriver(MethodologyFacts.read(knowledge, settings.ontology_dir)),
             calendar=Calendar.from_spec(settings.holidays),
+            knowledge=knowledge,
         )
         return cls(context)
 
