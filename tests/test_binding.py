@@ -42,14 +42,14 @@ def test_resolve(kg: KnowledgeGraph, case: dict[str, Any]) -> None:
     param = parameter(case["type"])
     if "error" in case:
         with pytest.raises(InvalidParameterValueError, match="parameter 'p'") as info:
-            resolve(kg.methodology.dataset, param, case["value"])
+            resolve(kg.methodology.dataset, kg.terms, param, case["value"])
         assert case["error"] in str(info.value)
     elif "literal" in case:
-        term = resolve(kg.methodology.dataset, param, case["value"])
+        term = resolve(kg.methodology.dataset, kg.terms, param, case["value"])
         assert isinstance(term, Literal)
         assert str(term) == case["literal"]
     else:
-        term = resolve(kg.methodology.dataset, param, case["value"])
+        term = resolve(kg.methodology.dataset, kg.terms, param, case["value"])
         assert isinstance(term, URIRef)
         assert term.rsplit("/", 1)[-1] == case["resolves"]
 
@@ -57,16 +57,16 @@ def test_resolve(kg: KnowledgeGraph, case: dict[str, Any]) -> None:
 def test_unknown_parameter_names_the_accepted_ones(kg: KnowledgeGraph) -> None:
     query = kg.queries.get("role-activities")
     with pytest.raises(UnknownParameterError, match="it accepts: role, stage"):
-        bind(kg.methodology.dataset, query, {"role": "AE", "colour": "red"})
+        bind(kg.methodology.dataset, kg.terms, query, {"role": "AE", "colour": "red"})
 
 
 def test_missing_required_parameter(kg: KnowledgeGraph) -> None:
     with pytest.raises(MissingParameterError, match="needs parameter 'role'"):
-        bind(kg.methodology.dataset, kg.queries.get("role-profile"), {})
+        bind(kg.methodology.dataset, kg.terms, kg.queries.get("role-profile"), {})
 
 
 def test_optional_parameter_left_out_binds_nothing(kg: KnowledgeGraph) -> None:
-    assert bind(kg.methodology.dataset, kg.queries.get("stages"), {}) == {}
+    assert bind(kg.methodology.dataset, kg.terms, kg.queries.get("stages"), {}) == {}
 
 
 INJECTIONS = [
@@ -96,8 +96,8 @@ def test_injection_into_a_text_parameter_is_only_text(
     query = QueryRegistry.scan(tmp_path).get("by-label")
     graph = kg.methodology.dataset
     size = len(graph)
-    assert len(as_rows(run(graph, query, {"label": "Listen & Consult"}))) == 1
-    assert as_rows(run(graph, query, {"label": payload})) == []
+    assert len(as_rows(run(graph, kg.terms, query, {"label": "Listen & Consult"}))) == 1
+    assert as_rows(run(graph, kg.terms, query, {"label": payload})) == []
     assert len(graph) == size
 
 

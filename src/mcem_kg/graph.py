@@ -11,6 +11,7 @@ from mcem_kg.binding import run
 from mcem_kg.methodology import Methodology, load_methodology
 from mcem_kg.queries import QueryRegistry
 from mcem_kg.settings import Settings
+from mcem_kg.terms import TermIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,16 +25,19 @@ class KnowledgeGraph:
     settings: Settings
     methodology: Methodology
     queries: QueryRegistry
+    terms: TermIndex
 
     @classmethod
     def load(cls, settings: Settings) -> KnowledgeGraph:
         """Parse the ontology, reason over it and prepare the queries: once, at start-up."""
+        methodology = load_methodology(settings.ontology_dir)
         return cls(
             settings=settings,
-            methodology=load_methodology(settings.ontology_dir),
+            methodology=methodology,
             queries=QueryRegistry.scan(settings.queries_dir),
+            terms=TermIndex.build(methodology.dataset),
         )
 
     def query(self, name: str, params: Mapping[str, str] | None = None) -> Result:
         """Run the named query ``name`` with user-given parameter values."""
-        return run(self.methodology.dataset, self.queries.get(name), params or {})
+        return run(self.methodology.dataset, self.terms, self.queries.get(name), params or {})

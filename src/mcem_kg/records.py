@@ -291,7 +291,7 @@ class RecordReader:
                     source=source,
                     record=opportunity,
                     field=f"handoffs[{index}].kind",
-                    expected="one of " + ", ".join(self._terms.names(MCEM.Handoff)),
+                    expected="one of " + ", ".join(self._terms.all_codes(MCEM.Handoff)),
                 )
             item["kind"] = str(found)
             if "agreedMilestoneValue" in item:

@@ -115,7 +115,7 @@ class OpportunityValidator:
         """The stage a gate check names (number or label); an error lists the stages."""
         found = self.context.terms.find(MCEM.Stage, value)
         if found is None:
-            stages = ", ".join(self.context.terms.names(MCEM.Stage))
+            stages = ", ".join(self.context.terms.all_codes(MCEM.Stage))
             raise InvalidInputError(
                 f"unknown stage {value!r} for the gate check; expected one of {stages}"
             )
