@@ -272,6 +272,47 @@ def generate_pipeline(
     typer.echo(f"wrote {written} opportunities to {out} ({broken} with an injected violation)")
 
 
+@app.command("serve")
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Address to listen on [default: 127.0.0.1].")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", help="Port to listen on [default: 8000].")
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="Folder of the on-disk store [default: var/store]."),
+    ] = None,
+    memory: Annotated[
+        bool, typer.Option("--memory", help="Keep the store only while the service runs.")
+    ] = False,
+    seed: Annotated[
+        list[Path] | None,
+        typer.Option("--seed", help="Records to load into a new store; repeat for more."),
+    ] = None,
+) -> None:
+    """Serve the SPARQL endpoint, Graph Store, named queries and validation over HTTP.
+
+    Every setting can also come from the environment (MCEM_TOKEN, MCEM_QUERY_TIMEOUT, ...;
+    see the README); options given here win.
+    """
+    import uvicorn
+
+    from mcem_kg.service import create_app
+
+    with _reported():
+        if store is not None and memory:
+            raise InvalidInputError("--store and --memory exclude each other; give one")
+        settings = Settings.from_env()
+        overrides: dict[str, Any] = {"host": host, "port": port, "store_dir": store}
+        overrides["seed_files"] = tuple(seed) if seed else None
+        overrides["memory"] = True if memory else None
+        settings = replace(settings, **{k: v for k, v in overrides.items() if v is not None})
+        application = create_app(settings)
+    uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+
+
 def _date(value: str) -> date:
     try:
         return date.fromisoformat(value)

@@ -7,6 +7,16 @@ by the branch, not the leaf:
 - :class:`NotFoundError`: the caller named something that does not exist (exit 2, HTTP 404).
 - :class:`DataFileError`: a file of the project's own data (ontology, queries) is unusable.
 - :class:`QueryExecutionError`: a well-formed query failed while running.
+- :class:`NotAcceptableError`: no accepted media type fits the answer (HTTP 406).
+- :class:`AuthenticationError`, :class:`PermissionDeniedError`: a write without or with a
+  wrong token (HTTP 401, 403).
+- :class:`GuardRefusedError`: guard mode refused data with Violations (HTTP 422).
+- :class:`StoreUnavailableError`: the store cannot answer now, e.g. a query stopped by the
+  timeout (:class:`QueryTimeoutError`) (HTTP 503).
+
+Within :class:`InvalidInputError`, :class:`PayloadTooLargeError` is HTTP 413 and
+:class:`UnsupportedMediaTypeError` 415; the service maps statuses in one place
+(``mcem_kg.service.problems``).
 
 Errors of the libraries underneath (rdflib, PyYAML) are converted where they are caught,
 with the original kept as ``__cause__``.
@@ -117,3 +127,79 @@ class InvalidParameterValueError(InvalidInputError):
         super().__init__(f"parameter {name!r}: unusable value {value!r}; expected {expected}")
         self.name = name
         self.value = value
+
+
+# --- the store and the service ------------------------------------------------------------
+
+
+class QuerySyntaxError(InvalidInputError):
+    """A SPARQL query or update that does not parse; the message is the parser's."""
+
+
+class UnsupportedMediaTypeError(InvalidInputError):
+    """A request body in a format the operation cannot read."""
+
+    def __init__(self, media_type: str, accepted: list[str]) -> None:
+        super().__init__(
+            f"cannot read a body of type {media_type or '(none)'!r}; "
+            f"send one of: {', '.join(accepted)}"
+        )
+        self.media_type = media_type
+        self.accepted = accepted
+
+
+class PayloadTooLargeError(InvalidInputError):
+    """A request body over the configured limit."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the request body is over the limit of {limit} bytes")
+        self.limit = limit
+
+
+class ResultTooLargeError(InvalidInputError):
+    """A query result over the configured limit: the query was stopped."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the query result is over the limit of {limit} bytes and was stopped; "
+            "narrow the query or add LIMIT"
+        )
+        self.limit = limit
+
+
+class NotAcceptableError(McemError):
+    """None of the media types the client accepts fits what the operation returns."""
+
+    def __init__(self, what: str, offered: list[str]) -> None:
+        super().__init__(
+            f"cannot answer {what} in any accepted type; offered: {', '.join(offered)}"
+        )
+        self.offered = offered
+
+
+class AuthenticationError(McemError):
+    """A write without the bearer token (HTTP 401)."""
+
+
+class PermissionDeniedError(McemError):
+    """A write with a wrong token, or while writes are off (HTTP 403)."""
+
+
+class GuardRefusedError(McemError):
+    """Guard mode refused a write whose data has Violations; ``report`` says which."""
+
+    def __init__(self, report: object, violations: int) -> None:
+        super().__init__(f"write refused: the data has {violations} Violation(s)")
+        self.report = report
+
+
+class StoreUnavailableError(McemError):
+    """The store cannot answer now (HTTP 503)."""
+
+
+class QueryTimeoutError(StoreUnavailableError):
+    """A query ran past the timeout and was stopped (HTTP 503)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the query ran past the timeout of {seconds:g} s and was stopped")
+        self.seconds = seconds

@@ -1,0 +1,18 @@
+"""Stores: one interface (:class:`Store`), an embedded implementation, and a process wrapper
+that enforces query timeouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mcem_kg.settings import Settings
+from mcem_kg.store.base import Answer, Dataset, Store
+from mcem_kg.store.embedded import EmbeddedStore
+
+__all__ = ["Answer", "Dataset", "EmbeddedStore", "Store", "open_store"]
+
+
+def open_store(path: Path, settings: Settings) -> Store:
+    """The store the service uses, at ``path``."""
+    del settings
+    return EmbeddedStore(path)

@@ -1,0 +1,254 @@
+"""The embedded store: pyoxigraph (Oxigraph's RocksDB store) on disk, or in memory.
+
+Every write is one Oxigraph transaction (a SPARQL Update or an atomic ``extend``), so a
+crash leaves each write whole or absent; RocksDB's write-ahead log keeps what was
+acknowledged. Oxigraph cannot interrupt a running query: the timeout is enforced around it,
+by :class:`mcem_kg.store.process.ProcessStore`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from mcem_kg.errors import (
+    InvalidInputError,
+    NotFoundError,
+    QuerySyntaxError,
+    ResultTooLargeError,
+    StoreUnavailableError,
+)
+from mcem_kg.media import AnswerKind, negotiate
+from mcem_kg.store.base import Answer, Dataset
+
+
+class _Capped:
+    """A binary sink that refuses to grow past ``limit`` bytes, which stops the serializer
+    (and with it the lazy query evaluation feeding it)."""
+
+    def __init__(self, limit: int | None) -> None:
+        self.limit = limit
+        self.parts: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.size += len(data)
+        if self.limit is not None and self.size > self.limit:
+            raise ResultTooLargeError(self.limit)
+        self.parts.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        """Nothing to flush: the parts are joined at the end."""
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    if graph is None:
+        return ox.DefaultGraph()
+    try:
+        return ox.NamedNode(graph)
+    except ValueError as exc:
+        raise InvalidInputError(f"{graph!r} is not an absolute IRI: {exc}") from exc
+
+
+def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """One RDF term written as in N-Triples (``<iri>``, ``"v"^^<dt>``, ``_:b``)."""
+    try:
+        quads = list(ox.parse(f"<urn:s> <urn:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError as exc:
+        raise InvalidInputError(f"{text!r} is not an RDF term in N-Triples syntax") from exc
+    term = quads[0].object
+    if isinstance(term, ox.Triple):
+        raise InvalidInputError(f"{text!r}: a quoted triple cannot be bound")
+    return term
+
+
+def _sparql_graph(graph: str) -> str:
+    return f"<{_graph_name(graph).value}>"
+
+
+class EmbeddedStore:
+    """A :class:`~mcem_kg.store.base.Store` on pyoxigraph, in this process."""
+
+    def __init__(self, path: Path | None) -> None:
+        """Open (or create) the store at ``path``; ``None`` keeps it in memory."""
+        self.path = path
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as exc:
+            raise StoreUnavailableError(f"cannot open the store at {path}: {exc}") from exc
+
+    # --- queries ----------------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        accept: str | None = None,
+        format_name: str | None = None,
+        dataset: Dataset | None = None,
+        bindings: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        limit: int | None = None,
+    ) -> Answer:
+        """See :meth:`Store.query`. ``timeout`` is not enforced here (see the module)."""
+        del timeout
+        options: dict[str, Any] = {}
+        if dataset is not None and dataset.default_graphs:
+            options["default_graph"] = [_graph_name(g) for g in dataset.default_graphs]
+        else:
+            options["use_default_graph_as_union"] = True
+        if dataset is not None and dataset.named_graphs:
+            options["named_graphs"] = [_graph_name(g) for g in dataset.named_graphs]
+        if bindings:
+            options["substitutions"] = {
+                ox.Variable(name): parse_term(term) for name, term in bindings.items()
+            }
+        try:
+            result = self._store.query(sparql, **options)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"the query does not parse: {exc}") from exc
+        except OSError as exc:
+            raise StoreUnavailableError(f"the store could not be read: {exc}") from exc
+        return self._serialize(result, accept, format_name, limit)
+
+    def _serialize(
+        self, result: object, accept: str | None, format_name: str | None, limit: int | None
+    ) -> Answer:
+        sink = _Capped(limit)
+        if isinstance(result, ox.QueryBoolean):
+            media = negotiate(accept, AnswerKind.BOOLEAN, format_name=format_name)
+            result.serialize(sink, format=media.results)
+            return Answer(AnswerKind.BOOLEAN, media.media_type, sink.value())
+        if isinstance(result, ox.QuerySolutions):
+            media = negotiate(accept, AnswerKind.SOLUTIONS, format_name=format_name)
+            _write(lambda: result.serialize(sink, format=media.results))
+            return Answer(AnswerKind.SOLUTIONS, media.media_type, sink.value())
+        assert isinstance(result, ox.QueryTriples)
+        media = negotiate(accept, AnswerKind.GRAPH, format_name=format_name)
+        _write(lambda: result.serialize(sink, format=media.rdf))
+        return Answer(AnswerKind.GRAPH, media.media_type, sink.value())
+
+    def update(self, sparql: str, *, timeout: float | None = None) -> None:
+        del timeout
+        try:
+            self._store.update(sparql)
+        except SyntaxError as exc:
+            raise QuerySyntaxError(f"the update does not parse: {exc}") from exc
+        except OSError as exc:
+            raise StoreUnavailableError(f"the update could not be written: {exc}") from exc
+
+    # --- graphs -----------------------------------------------------------------------
+
+    def read_graph(self, graph: str | None, *, accept: str | None = None) -> Answer:
+        name = _graph_name(graph)
+        if graph is not None and not self._store.contains_named_graph(name):
+            raise NotFoundError(f"no graph {graph}")
+        media = negotiate(accept, AnswerKind.GRAPH)
+        body = self._store.dump(format=media.rdf, from_graph=name)
+        assert body is not None
+        return Answer(AnswerKind.GRAPH, media.media_type, body)
+
+    def write_graph(
+        self, graph: str | None, data: bytes, media_type: str, *, replace: bool
+    ) -> bool:
+        fmt = ox.RdfFormat.from_media_type(media_type)
+        if fmt is None:
+            raise InvalidInputError(f"{media_type!r} is not an RDF format")
+        name = _graph_name(graph)
+        try:
+            triples = ox.serialize(
+                (
+                    ox.Triple(q.subject, q.predicate, q.object)
+                    for q in ox.parse(data, format=fmt, base_iri=graph)
+                ),
+                format=ox.RdfFormat.N_TRIPLES,
+            )
+        except SyntaxError as exc:
+            raise InvalidInputError(f"the {fmt.name} body does not parse: {exc}") from exc
+        assert triples is not None
+        created = graph is not None and not self._store.contains_named_graph(name)
+        target = "DEFAULT" if graph is None else f"GRAPH {_sparql_graph(graph)}"
+        steps = []
+        if replace:
+            steps.append(f"CLEAR SILENT {target}" if graph is None else f"DROP SILENT {target}")
+        if graph is not None:
+            steps.append(f"CREATE SILENT {target}")
+        steps.append(_insert({graph: triples}))
+        self.update(" ;\n".join(s for s in steps if s))
+        return created
+
+    def delete_graph(self, graph: str | None) -> None:
+        name = _graph_name(graph)
+        if graph is None:
+            self._store.clear_graph(name)
+            return
+        if not self._store.contains_named_graph(name):
+            raise NotFoundError(f"no graph {graph}")
+        self._store.remove_graph(name)
+
+    def replace_graphs(self, graphs: Mapping[str, bytes], *, delete: Sequence[str] = ()) -> None:
+        steps = [f"DROP SILENT GRAPH {_sparql_graph(g)}" for g in [*delete, *graphs]]
+        steps += [f"CREATE SILENT GRAPH {_sparql_graph(g)}" for g in graphs]
+        # One INSERT DATA for all graphs: a blank node label is one node within it.
+        steps.append(_insert(dict(graphs)))
+        if steps:
+            self.update(" ;\n".join(s for s in steps if s))
+
+    def has_graph(self, graph: str) -> bool:
+        return bool(self._store.contains_named_graph(_graph_name(graph)))
+
+    def named_graphs(self, prefix: str = "") -> list[str]:
+        return sorted(
+            g.value
+            for g in self._store.named_graphs()
+            if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)
+        )
+
+    def triple_count(self) -> int:
+        return len(self._store)
+
+    def load(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction (start-up loading)."""
+        self._store.extend(quads)
+
+    def ping(self) -> None:
+        try:
+            self._store.query("ASK {}")
+        except OSError as exc:
+            raise StoreUnavailableError(f"the store cannot be read: {exc}") from exc
+
+    def close(self) -> None:
+        if self.path is not None:
+            self._store.flush()
+
+
+def _insert(graphs: Mapping[str | None, bytes]) -> str:
+    """One ``INSERT DATA`` of N-Triples (valid SPARQL triples as they are), or nothing."""
+    blocks = []
+    for graph, triples in graphs.items():
+        if not triples.strip():
+            continue
+        body = triples.decode("utf-8")
+        blocks.append(body if graph is None else f"GRAPH {_sparql_graph(graph)} {{\n{body}}}")
+    return f"INSERT DATA {{\n{chr(10).join(blocks)}}}" if blocks else ""
+
+
+def _write(serialize: Any) -> None:
+    """Run a serializer; the cap's error passes, a write failure becomes a store error."""
+    try:
+        serialize()
+    except ResultTooLargeError:
+        raise
+    except OSError as exc:
+        raise StoreUnavailableError(f"the answer could not be written: {exc}") from exc
