@@ -297,9 +297,10 @@ def serve(
     Every setting can also come from the environment (MCEM_TOKEN, MCEM_QUERY_TIMEOUT, ...;
     see the README); options given here win.
     """
-    import uvicorn
+    # The service's modules load only for this command, so the others start fast.
+    import uvicorn  # noqa: PLC0415
 
-    from mcem_kg.service import create_app
+    from mcem_kg.service import create_app  # noqa: PLC0415
 
     with _reported():
         if store is not None and memory:

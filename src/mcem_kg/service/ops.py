@@ -19,6 +19,9 @@ from prometheus_client import (
 from mcem_kg.errors import StoreUnavailableError
 from mcem_kg.service.deps import ServiceDep
 
+# Seconds: from a 1 ms validation to a query at the default 30 s timeout.
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
 
 @dataclass(frozen=True, slots=True)
 class Metrics:

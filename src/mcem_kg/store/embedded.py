@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 import pyoxigraph as ox
 
@@ -47,6 +47,10 @@ class _Capped:
     def value(self) -> bytes:
         return b"".join(self.parts)
 
+    def io(self) -> IO[bytes]:
+        """This sink as the binary file pyoxigraph's serializers write to."""
+        return cast(IO[bytes], self)
+
 
 def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
     if graph is None:
@@ -64,13 +68,16 @@ def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     except SyntaxError as exc:
         raise InvalidInputError(f"{text!r} is not an RDF term in N-Triples syntax") from exc
     term = quads[0].object
-    if isinstance(term, ox.Triple):
+    if not isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
         raise InvalidInputError(f"{text!r}: a quoted triple cannot be bound")
     return term
 
 
 def _sparql_graph(graph: str) -> str:
-    return f"<{_graph_name(graph).value}>"
+    try:
+        return f"<{ox.NamedNode(graph).value}>"
+    except ValueError as exc:
+        raise InvalidInputError(f"{graph!r} is not an absolute IRI: {exc}") from exc
 
 
 class EmbeddedStore:
@@ -128,15 +135,15 @@ class EmbeddedStore:
         sink = _Capped(limit)
         if isinstance(result, ox.QueryBoolean):
             media = negotiate(accept, AnswerKind.BOOLEAN, format_name=format_name)
-            result.serialize(sink, format=media.results)
+            result.serialize(sink.io(), format=media.results)
             return Answer(AnswerKind.BOOLEAN, media.media_type, sink.value())
         if isinstance(result, ox.QuerySolutions):
             media = negotiate(accept, AnswerKind.SOLUTIONS, format_name=format_name)
-            _write(lambda: result.serialize(sink, format=media.results))
+            _write(lambda: result.serialize(sink.io(), format=media.results))
             return Answer(AnswerKind.SOLUTIONS, media.media_type, sink.value())
         assert isinstance(result, ox.QueryTriples)
         media = negotiate(accept, AnswerKind.GRAPH, format_name=format_name)
-        _write(lambda: result.serialize(sink, format=media.rdf))
+        _write(lambda: result.serialize(sink.io(), format=media.rdf))
         return Answer(AnswerKind.GRAPH, media.media_type, sink.value())
 
     def update(self, sparql: str, *, timeout: float | None = None) -> None:
@@ -201,7 +208,7 @@ class EmbeddedStore:
         steps = [f"DROP SILENT GRAPH {_sparql_graph(g)}" for g in [*delete, *graphs]]
         steps += [f"CREATE SILENT GRAPH {_sparql_graph(g)}" for g in graphs]
         # One INSERT DATA for all graphs: a blank node label is one node within it.
-        steps.append(_insert(dict(graphs)))
+        steps.append(_insert({**graphs}))
         if steps:
             self.update(" ;\n".join(s for s in steps if s))
 
@@ -233,7 +240,7 @@ class EmbeddedStore:
             self._store.flush()
 
 
-def _insert(graphs: Mapping[str | None, bytes]) -> str:
+def _insert(graphs: Mapping[str, bytes] | Mapping[str | None, bytes]) -> str:
     """One ``INSERT DATA`` of N-Triples (valid SPARQL triples as they are), or nothing."""
     blocks = []
     for graph, triples in graphs.items():
