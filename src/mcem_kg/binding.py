@@ -89,6 +89,14 @@ def bind(
     return bindings
 
 
+def bind_terms(
+    graph: Graph, terms: TermIndex, query: NamedQuery, given: Mapping[str, str]
+) -> dict[str, str]:
+    """:func:`bind`, as variable names (no ``?``) to N-Triples terms: what a
+    :class:`~mcem_kg.store.Store` takes, across a process or a network."""
+    return {str(variable): term.n3() for variable, term in bind(graph, terms, query, given).items()}
+
+
 def run(graph: Graph, terms: TermIndex, query: NamedQuery, given: Mapping[str, str]) -> Result:
     """Run a named query with user-given parameter values."""
     return _select(graph, query.prepared, bind(graph, terms, query, given), name=query.name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 
 
@@ -25,6 +27,12 @@ def test_unknown_route_is_a_problem_document(client: httpx.Client) -> None:
     assert answer.json()["status"] == 404
 
 
-def test_openapi_and_docs_are_served(client: httpx.Client) -> None:
+def test_openapi_and_docs_are_served_without_a_cdn(client: httpx.Client) -> None:
     assert client.get("/openapi.json").json()["info"]["title"] == "mcem-kg"
-    assert "swagger" in client.get("/docs").text.lower()
+    for page in ("/docs", "/redoc"):
+        html = client.get(page).text
+        scripts = re.findall(r'(?:src|href)="([^"]+)"', html)
+        assert scripts, page
+        assert all(s.startswith("/") for s in scripts), scripts
+        for asset in scripts:
+            assert client.get(asset).status_code == 200, asset

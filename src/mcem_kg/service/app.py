@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from starlette.concurrency import run_in_threadpool
 
 from mcem_kg.service import (
@@ -43,18 +44,20 @@ def create_app(settings: Settings, service: Service | None = None) -> FastAPI:
         finally:
             await run_in_threadpool(service.close)
 
-    app = FastAPI(
+    # fastapi-offline serves Swagger UI and ReDoc from files installed with it, not a CDN.
+    app = FastAPIOffline(
         title="mcem-kg",
         description=DESCRIPTION,
         version="0.1.0",
         lifespan=lifespan,
         docs_url="/docs",
+        redoc_url="/redoc",
         openapi_url="/openapi.json",
     )
     app.state.service = service
     app.state.metrics = ops.Metrics.create()
     problems.install(app)
-    ops.instrument(app, app.state.metrics)
+    app.add_middleware(ops.Instrumented, metrics=app.state.metrics)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

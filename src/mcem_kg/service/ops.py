@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -15,6 +14,7 @@ from prometheus_client import (
     Histogram,
     generate_latest,
 )
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mcem_kg.errors import StoreUnavailableError
 from mcem_kg.service.deps import ServiceDep
@@ -77,25 +77,34 @@ class Metrics:
         self.validations.labels("conforms" if conforms else "violations").inc(opportunities)
 
 
-def instrument(app: FastAPI, metrics: Metrics) -> None:
-    """Count and time every request by its route template (not its raw path, so that ids do
-    not make new series); unrouted requests count as ``unmatched``."""
+class Instrumented:
+    """ASGI middleware counting and timing every request by its route template (not its raw
+    path, so that ids make no new series); unrouted requests count as ``unmatched``. Plain
+    ASGI rather than ``BaseHTTPMiddleware``, which costs a task per request."""
 
-    @app.middleware("http")
-    async def measure(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
         status = 500
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         try:
-            response = await call_next(request)
-            status = response.status_code
-            return response
+            await self.app(scope, receive, sending)
         finally:
-            route = request.scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            metrics.latency.labels(template).observe(time.perf_counter() - started)
-            metrics.requests.labels(template, request.method, str(status)).inc()
+            template = getattr(scope.get("route"), "path", "unmatched")
+            self.metrics.latency.labels(template).observe(time.perf_counter() - started)
+            self.metrics.requests.labels(template, scope["method"], str(status)).inc()
 
 
 router = APIRouter(tags=["operations"])

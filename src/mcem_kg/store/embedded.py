@@ -16,6 +16,7 @@ import pyoxigraph as ox
 
 from mcem_kg.errors import (
     InvalidInputError,
+    McemError,
     NotFoundError,
     QuerySyntaxError,
     ResultTooLargeError,
@@ -73,6 +74,19 @@ def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return term
 
 
+def with_values(sparql: str, bindings: Mapping[str, str]) -> str:
+    """``sparql`` with a trailing ``VALUES`` clause binding each variable to its term.
+
+    The clause is joined with the query's pattern before grouping and projection (SPARQL 1.1
+    §18.2.4.3), as rdflib's ``initBindings`` are, so a parameter may be a variable the query
+    does not project; Oxigraph's substitutions would need it projected. Each term is parsed
+    and written anew, so a value cannot inject syntax.
+    """
+    names = " ".join(f"?{ox.Variable(name).value}" for name in bindings)
+    terms = " ".join(str(parse_term(term)) for term in bindings.values())
+    return f"{sparql}\nVALUES ({names}) {{ ({terms}) }}\n"
+
+
 def _sparql_graph(graph: str) -> str:
     try:
         return f"<{ox.NamedNode(graph).value}>"
@@ -118,16 +132,23 @@ class EmbeddedStore:
         if dataset is not None and dataset.named_graphs:
             options["named_graphs"] = [_graph_name(g) for g in dataset.named_graphs]
         if bindings:
-            options["substitutions"] = {
-                ox.Variable(name): parse_term(term) for name, term in bindings.items()
-            }
+            sparql = with_values(sparql, bindings)
         try:
             result = self._store.query(sparql, **options)
         except SyntaxError as exc:
             raise QuerySyntaxError(f"the query does not parse: {exc}") from exc
         except OSError as exc:
             raise StoreUnavailableError(f"the store could not be read: {exc}") from exc
-        return self._serialize(result, accept, format_name, limit)
+        failure: McemError | None = None
+        try:
+            return self._serialize(result, accept, format_name, limit)
+        except McemError as exc:
+            # pyoxigraph's lazy results may only be dropped on the thread that made them; the
+            # error's traceback would keep them alive (in the frames above) into whichever
+            # thread handles it, so it leaves without its traceback.
+            failure = exc.with_traceback(None)
+        del result
+        raise failure
 
     def _serialize(
         self, result: object, accept: str | None, format_name: str | None, limit: int | None
