@@ -15,15 +15,17 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-# Until the service exists: the accountability matrix, then the example pipeline validated
-# (exit 1 there means "violations found", which the examples are meant to show).
+# The service on http://127.0.0.1:8000 over the on-disk store under var/, which its first
+# start fills with the methodology and examples/. Writes take MCEM_TOKEN (a development
+# token by default: set your own for anything but this machine).
+MCEM_TOKEN ?= dev-token
 run: $(STAMP)
-	$(BIN)/mcem query stage-accountability
-	@$(BIN)/mcem validate examples/pipeline.json --as-of 2026-11-24 \
-		|| echo "(exit status 1: violations found, as the examples are meant to show)"
+	@echo "mcem-kg: http://127.0.0.1:8000/docs  (writes: Authorization: Bearer $(MCEM_TOKEN))"
+	MCEM_TOKEN=$(MCEM_TOKEN) $(BIN)/mcem serve --store var/store --seed examples/pipeline.json
 
 bench: $(STAMP)
 	$(BIN)/python bench/validate_one.py
+	$(BIN)/python bench/service.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -38,4 +40,4 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache bench/.cache

@@ -13,7 +13,7 @@ Prints one table, every row measured in this run:
    the runs after a first warm-up run of each; target ratio <= 1.2.
 
 The 100,000-opportunity store is built once under ``bench/.cache/`` (about a minute) and
-reused. Run: ``make bench-service`` (or ``.venv/bin/python bench/service.py [RUNS]``).
+reused. Run: ``make bench`` (or ``.venv/bin/python bench/service.py [RUNS]``).
 """
 
 from __future__ import annotations

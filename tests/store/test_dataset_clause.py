@@ -1,0 +1,39 @@
+"""A query's own FROM / FROM NAMED is its dataset; without one, the default graph is the
+union of all graphs (SPARQL 1.1 §13.2)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mcem_kg.store import EmbeddedStore
+from mcem_kg.store.embedded import declares_dataset
+
+
+@pytest.mark.parametrize(
+    ("query", "declares"),
+    [
+        ("SELECT * { ?s ?p ?o }", False),
+        ("SELECT * FROM <urn:g:a> { ?s ?p ?o }", True),
+        ("select * from named <urn:g:a> { GRAPH ?g { ?s ?p ?o } }", True),
+        ('SELECT * { ?s ?p "FROM here" }', False),
+        ("SELECT * { ?s ?p ?o } # from a comment", False),
+        ("DESCRIBE <urn:from>", False),
+        ("SELECT * FROM", False),
+    ],
+)
+def test_dataset_clause_is_told_from_the_word(query: str, declares: bool) -> None:
+    assert declares_dataset(query) is declares
+
+
+def test_from_restricts_and_no_from_is_the_union(tmp_path: Path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    store.write_graph("urn:g:a", b"<urn:s> <urn:p> 1 .", "text/turtle", replace=True)
+    store.write_graph("urn:g:b", b"<urn:s> <urn:p> 2 .", "text/turtle", replace=True)
+    count = "SELECT (COUNT(*) AS ?n) {from} {{ ?s ?p ?o }}"
+    union = store.query(count.format(**{"from": ""}), format_name="csv").body
+    only_a = store.query(count.format(**{"from": "FROM <urn:g:a>"}), format_name="csv").body
+    assert union.split() == [b"n", b"2"]
+    assert only_a.split() == [b"n", b"1"]
+    store.close()
