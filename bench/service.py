@@ -156,6 +156,20 @@ def build_pipeline_store(target: Path) -> int:
     return count
 
 
+def direct_runs(path: Path, query: str, runs: int) -> tuple[list[float], int]:
+    """The query run ``runs`` times on pyoxigraph itself, answers written as SPARQL JSON
+    (as the service writes them); and the number of named graphs."""
+    store = ox.Store(str(path))
+
+    def run() -> None:
+        store.query(query, use_default_graph_as_union=True).serialize(
+            format=ox.QueryResultsFormat.JSON
+        )
+
+    samples = [timed(run) for _ in range(runs)]
+    return samples, sum(1 for _ in store.named_graphs())
+
+
 def timed(action: Callable[[], object]) -> float:
     started = time.perf_counter()
     action()
@@ -199,31 +213,16 @@ def main() -> None:
     query = QueryRegistry.scan(Settings.defaults().queries_dir).get(AGGREGATE)
     server = serve(big, port)
     http_ms: list[float] = []
-    direct_ms: list[float] = []
     try:
         with httpx.Client(base_url=base, timeout=300) as client:
             for _ in range(runs + 1):
                 http_ms.append(
                     timed(lambda: client.get(f"/queries/{AGGREGATE}").raise_for_status())
                 )
+    finally:
         server.terminate()
         server.wait()
-        server = None  # type: ignore[assignment]
-        store = ox.Store(str(big))
-        for _ in range(runs + 1):
-            direct_ms.append(
-                timed(
-                    lambda: store.query(query.text, use_default_graph_as_union=True).serialize(
-                        format=ox.QueryResultsFormat.JSON
-                    )
-                )
-            )
-        opportunities = sum(1 for _ in store.named_graphs())
-        del store
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
+    direct_ms, opportunities = direct_runs(big, query.text, runs + 1)
     http_median = statistics.median(http_ms[1:])
     direct_median = statistics.median(direct_ms[1:])
     table.add_row(

@@ -30,6 +30,12 @@ from pathlib import Path
 class McemError(Exception):
     """Base of every error mcem-kg raises on purpose."""
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle as the message and the attributes, not by calling ``__init__`` again: many
+        subclasses' constructors take other arguments than the message, and errors must cross
+        the process boundary of :mod:`mcem_kg.store.process` as the same class and message."""
+        return (BaseException.__new__, (type(self), *self.args), self.__dict__)
+
 
 class InvalidInputError(McemError):
     """The caller's input cannot be used."""
@@ -134,6 +140,15 @@ class InvalidParameterValueError(InvalidInputError):
 
 class QuerySyntaxError(InvalidInputError):
     """A SPARQL query or update that does not parse; the message is the parser's."""
+
+
+class ProtocolParameterError(InvalidInputError):
+    """An HTTP protocol parameter that is missing, repeated, empty, out of place or in
+    conflict with another; ``name`` is the parameter (the problem document names it)."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"parameter {name!r}: {message}")
+        self.name = name
 
 
 class UnsupportedMediaTypeError(InvalidInputError):

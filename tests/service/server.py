@@ -80,7 +80,7 @@ class ServeProcess:
         if seed is not None:
             args += ["--seed", str(seed)]
         self.process = subprocess.Popen(
-            args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+            args, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
         try:
             wait_ready(self.base)

@@ -350,7 +350,7 @@ def test_a_query_past_the_timeout_is_503(
     loaded_service: Service, service_settings: Settings, tmp_path: Path
 ) -> None:
     settings = replace(service_settings, query_timeout=1.0, store_dir=tmp_path / "store")
-    service = replace(loaded_service, settings=settings, _store=None, _scratch=None)
+    service = loaded_service.configured(settings)
     with threaded_server(settings, service) as base, httpx.Client(base_url=base) as http:
         answer = http.get("/sparql", params={"query": SLOW}, timeout=120)
         assert answer.status_code == 503, answer.text[:200]

@@ -119,7 +119,7 @@ def _operation(service: Service, query: NamedQuery) -> Any:
             inspect.Parameter(
                 f"p{i}",
                 inspect.Parameter.KEYWORD_ONLY,
-                annotation=Annotated[kind if parameter.required else kind | None, spec],  # type: ignore[valid-type]
+                annotation=Annotated[kind if parameter.required else kind | None, spec],
                 default=inspect.Parameter.empty if parameter.required else parameter.default,
             )
         )

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import logging
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import Graph
 
 from mcem_kg.graph import KnowledgeGraph
 from mcem_kg.inputs import InputReader, Source
+from mcem_kg.pipeline import Pipeline
 from mcem_kg.settings import Settings
 from mcem_kg.store import Store, open_store
-from mcem_kg.validation import OpportunityValidator, partition
+from mcem_kg.validation import OpportunityValidator
+from mcem_kg.writer import RecordWriter
 
 log = logging.getLogger("mcem_kg.service")
 
@@ -44,8 +46,9 @@ class Service:
     kg: KnowledgeGraph
     validator: OpportunityValidator
     inputs: InputReader
+    writer: RecordWriter
     graphs: GraphNames
-    _store: Store | None = None
+    _pipeline: Pipeline | None = None
     _scratch: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
 
     @classmethod
@@ -58,14 +61,27 @@ class Service:
             kg=kg,
             validator=validator,
             inputs=InputReader.load(validator.reader, settings.mappings_dir),
+            writer=RecordWriter.load(
+                settings.ontology_dir, validator.reader, validator.context.terms
+            ),
             graphs=GraphNames.under(settings.graph_namespace),
         )
 
+    def configured(self, settings: Settings) -> Service:
+        """This service's loaded knowledge under other service settings (store, timeouts,
+        token), not started. The data folders must be the same."""
+        return replace(self, settings=settings, _pipeline=None, _scratch=None)
+
+    @property
+    def pipeline(self) -> Pipeline:
+        """The stored opportunities (once started)."""
+        if self._pipeline is None:
+            raise RuntimeError("the service has not been started")
+        return self._pipeline
+
     @property
     def store(self) -> Store:
-        if self._store is None:
-            raise RuntimeError("the service has not been started")
-        return self._store
+        return self.pipeline.store
 
     def start(self) -> None:
         """Open the store; write the methodology's graphs afresh (the files are the source of
@@ -74,9 +90,10 @@ class Service:
         if self.settings.memory:
             self._scratch = tempfile.TemporaryDirectory(prefix="mcem-kg-store-")
             path = Path(self._scratch.name)
-        self._store = open_store(path, self.settings)
-        first_start = not self._store.has_graph(self.graphs.methodology)
-        self._store.replace_graphs(
+        store = open_store(path, self.settings)
+        self._pipeline = Pipeline(store, self.validator, self.writer)
+        first_start = not store.has_graph(self.graphs.methodology)
+        store.replace_graphs(
             {
                 self.graphs.methodology: _ntriples(self.kg.methodology.asserted),
                 self.graphs.inferred: _ntriples(self.kg.methodology.inferred),
@@ -87,22 +104,16 @@ class Service:
             self.seed(self.settings.seed_files)
 
     def seed(self, files: tuple[Path, ...]) -> None:
-        """Store the opportunities of ``files``, one graph each, in one step."""
+        """Store the opportunities of ``files``, one graph each, in one step (the same path
+        as an opportunity write)."""
         batch = self.inputs.read([Source.from_path(path) for path in files])
-        opportunities = self.validator.context.deriver.opportunities(batch.graph)
-        graphs = {
-            str(opportunity): _ntriples(part)
-            for opportunity, part in zip(
-                opportunities, partition(batch.graph, opportunities), strict=True
-            )
-        }
-        self.store.replace_graphs(graphs)
-        log.info("loaded %d opportunities from %s", len(graphs), ", ".join(map(str, files)))
+        written = self.pipeline.write(batch)
+        log.info("loaded %d opportunities from %s", len(written.ids), ", ".join(map(str, files)))
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._pipeline is not None:
+            self._pipeline.store.close()
+            self._pipeline = None
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None

@@ -8,6 +8,7 @@ by :class:`mcem_kg.store.process.ProcessStore`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
@@ -74,6 +75,27 @@ def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     return term
 
 
+_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
+
+
+def declares_dataset(sparql: str) -> bool:
+    """Whether a query names its own dataset (``FROM``, ``FROM NAMED``: SPARQL 1.1 §13.2),
+    which the union default graph must not override. Only a query that has the word at all
+    is parsed (by rdflib) to tell a clause from a string or an IRI that holds it."""
+    if not _FROM.search(sparql):
+        return False
+    # Loaded here, not at the top: the store's child process needs rdflib only for this.
+    from pyparsing import ParseException  # noqa: PLC0415
+    from rdflib.plugins.sparql.parser import parseQuery  # noqa: PLC0415
+
+    try:
+        parsed = parseQuery(sparql)
+    except ParseException:
+        # Oxigraph's own parser reports the error, with its better message.
+        return False
+    return "datasetClause" in parsed[1]
+
+
 def with_values(sparql: str, bindings: Mapping[str, str]) -> str:
     """``sparql`` with a trailing ``VALUES`` clause binding each variable to its term.
 
@@ -100,14 +122,21 @@ class EmbeddedStore:
     def __init__(self, path: Path | None) -> None:
         """Open (or create) the store at ``path``; ``None`` keeps it in memory."""
         self.path = path
+        self._open: ox.Store | None
         try:
             if path is None:
-                self._store = ox.Store()
+                self._open = ox.Store()
             else:
                 path.mkdir(parents=True, exist_ok=True)
-                self._store = ox.Store(str(path))
+                self._open = ox.Store(str(path))
         except OSError as exc:
             raise StoreUnavailableError(f"cannot open the store at {path}: {exc}") from exc
+
+    @property
+    def _store(self) -> ox.Store:
+        if self._open is None:
+            raise StoreUnavailableError("the store is closed")
+        return self._open
 
     # --- queries ----------------------------------------------------------------------
 
@@ -127,7 +156,7 @@ class EmbeddedStore:
         options: dict[str, Any] = {}
         if dataset is not None and dataset.default_graphs:
             options["default_graph"] = [_graph_name(g) for g in dataset.default_graphs]
-        else:
+        elif not declares_dataset(sparql):
             options["use_default_graph_as_union"] = True
         if dataset is not None and dataset.named_graphs:
             options["named_graphs"] = [_graph_name(g) for g in dataset.named_graphs]
@@ -257,17 +286,32 @@ class EmbeddedStore:
             raise StoreUnavailableError(f"the store cannot be read: {exc}") from exc
 
     def close(self) -> None:
+        """Flush the store and let it go, so that its directory (and lock) is free to be
+        opened again; calls after this raise ``StoreUnavailableError``. Closing again does
+        nothing."""
+        if self._open is None:
+            return
         if self.path is not None:
-            self._store.flush()
+            self._open.flush()
+        self._open = None
+
+
+NT = ox.RdfFormat.N_TRIPLES
 
 
 def _insert(graphs: Mapping[str, bytes] | Mapping[str | None, bytes]) -> str:
-    """One ``INSERT DATA`` of N-Triples (valid SPARQL triples as they are), or nothing."""
+    """One ``INSERT DATA`` of N-Triples (valid SPARQL triples as they are), or nothing.
+
+    The triples are parsed and written anew first, so that bytes that are not N-Triples
+    cannot add SPARQL of their own (blank node labels are kept: one label, one node)."""
     blocks = []
     for graph, triples in graphs.items():
         if not triples.strip():
             continue
-        body = triples.decode("utf-8")
+        try:
+            body = (ox.serialize(ox.parse(triples, format=NT), format=NT) or b"").decode()
+        except SyntaxError as exc:
+            raise InvalidInputError(f"graph {graph}: not N-Triples: {exc}") from exc
         blocks.append(body if graph is None else f"GRAPH {_sparql_graph(graph)} {{\n{body}}}")
     return f"INSERT DATA {{\n{chr(10).join(blocks)}}}" if blocks else ""
 
