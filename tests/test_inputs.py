@@ -96,6 +96,23 @@ def test_format_is_told_by_content(text: str, expected: InputFormat) -> None:
             '[{"@context": "https://example.org/c", "@id": "urn:x"}]',
             "remote @context",
         ),
+        (
+            "import.jsonld",
+            '{"@context": {"@import": "http://127.0.0.1:9/c.json"}, "@id": "urn:x"}',
+            "@import 'http://127.0.0.1:9/c.json' is not fetched",
+        ),
+        (
+            "file.jsonld",
+            '{"@context": [{"@import": "file:///etc/hostname"}], "@id": "urn:x"}',
+            "@import 'file:///etc/hostname' is not fetched",
+        ),
+        (
+            "scoped.jsonld",
+            '{"@context": {"m": {"@id": "urn:m", "@context": "file:///etc/hostname"}},'
+            ' "@id": "urn:x", "m": {"urn:p": 1}}',
+            "remote @context 'file:///etc/hostname'",
+        ),
+        ("deep-record.json", '{"id": "A", "x": ' + "[" * 600 + "]" * 600 + "}", "too deeply"),
     ],
 )
 def test_unreadable_input_names_the_place(

@@ -14,7 +14,13 @@ from typing import Any
 import pytest
 from rdflib.compare import isomorphic
 
-from mcem_kg.errors import GuardRefusedError, InputRecordError, InvalidInputError, NotFoundError
+from mcem_kg.errors import (
+    GuardRefusedError,
+    InputRecordError,
+    InvalidInputError,
+    NotFoundError,
+    QueryTimeoutError,
+)
 from mcem_kg.inputs import InputReader, Source
 from mcem_kg.pipeline import Pipeline
 from mcem_kg.records import RecordBatch
@@ -181,3 +187,11 @@ def test_validate_all_counts(
     page = summary.to_json(offset=2, limit=3)
     assert page["results"] == [r.to_json() for r in expected.results[2:5]]
     assert (page["total"], page["opportunities"]) == (len(expected.results), len(sent.ids))
+
+
+def test_validating_the_pipeline_stops_at_the_timeout(
+    pipeline: Pipeline, inputs: InputReader
+) -> None:
+    pipeline.write(inputs.read([Source.from_path(EXAMPLES)]))
+    with pytest.raises(QueryTimeoutError, match=r"timeout of 0\.01 s"):
+        pipeline.validate_all(AS_OF, timeout=0.01)

@@ -121,6 +121,15 @@ class InputReader:
 
     def read(self, sources: Sequence[Source]) -> RecordBatch:
         """All sources as one batch; nothing is returned if one of them is unreadable."""
+        try:
+            return self._read(sources)
+        except RecursionError as exc:
+            # JSON that json.loads still takes (up to ~990 levels) can be too deep for the
+            # walks after it; no record is that deep.
+            names = ", ".join(source.name for source in sources)
+            raise InputRecordError("not readable: nested too deeply", source=names) from exc
+
+    def _read(self, sources: Sequence[Source]) -> RecordBatch:
         plain: list[tuple[str, list[dict[str, Any]]]] = []
         odata: list[tuple[str, object]] = []
         rdf: list[tuple[str, Graph]] = []
@@ -163,18 +172,31 @@ class InputReader:
                 result["@context"] = context(node["@context"])
             return result
 
+        def refuse(what: str) -> InputRecordError:
+            return InputRecordError(
+                f"{what} is not fetched: nothing is downloaded or read from disk",
+                source=source.name,
+                expected=f"inline contexts, or {CONTEXT_URL}",
+            )
+
         def context(value: object) -> object:
             if value == CONTEXT_URL:
                 return self.records.context["@context"]
             if isinstance(value, list):
                 return [context(item) for item in value]
             if isinstance(value, str):
-                raise InputRecordError(
-                    f"remote @context {value!r} is not fetched",
-                    source=source.name,
-                    expected=f"an inline context, or {CONTEXT_URL}",
-                )
+                raise refuse(f"remote @context {value!r}")
+            if isinstance(value, dict):
+                if "@import" in value:
+                    raise refuse(f"@import {value['@import']!r}")
+                # A term's scoped context may name a remote context too.
+                return {key: term(definition) for key, definition in value.items()}
             return value
+
+        def term(definition: object) -> object:
+            if isinstance(definition, dict) and "@context" in definition:
+                return {**definition, "@context": context(definition["@context"])}
+            return definition
 
         text = json.dumps(local(document))
         return self._parse_rdf(Source(source.name, text), InputFormat.JSONLD)

@@ -105,14 +105,18 @@ def negotiate(accept: str | None, kind: AnswerKind, *, format_name: str | None =
 
 
 def _aliased(accept: str, aliases: dict[str, str]) -> str:
-    """``accept`` with common unregistered types also given as their registered type."""
+    """``accept`` with each item's parameters but its weight dropped (``charset=utf-8`` or a
+    JSON-LD ``profile`` do not change the format chosen, and werkzeug would match them
+    exactly), and common unregistered types also given as their registered type."""
     parts = []
     for item in accept.split(","):
-        parts.append(item)
-        media, _, params = item.strip().partition(";")
-        alias = aliases.get(media.strip().lower())
+        media, *params = (part.strip() for part in item.split(";"))
+        weight = next((p for p in params if p.replace(" ", "").lower().startswith("q=")), None)
+        suffix = f";{weight}" if weight else ""
+        parts.append(media + suffix)
+        alias = aliases.get(media.lower())
         if alias is not None:
-            parts.append(f"{alias};{params}" if params else alias)
+            parts.append(alias + suffix)
     return ",".join(parts)
 
 

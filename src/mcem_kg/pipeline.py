@@ -15,6 +15,7 @@ verdicts it got when it was sent.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,12 @@ from typing import Any
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
-from mcem_kg.errors import GuardRefusedError, InvalidInputError, NotFoundError
+from mcem_kg.errors import (
+    GuardRefusedError,
+    InvalidInputError,
+    NotFoundError,
+    QueryTimeoutError,
+)
 from mcem_kg.records import RecordBatch
 from mcem_kg.report import Report, ValidationResult
 from mcem_kg.store import Store
@@ -174,14 +180,25 @@ class Pipeline:
         return self.validator.validate(batch, as_of, to_stage)
 
     def validate_all(
-        self, as_of: date | None = None, to_stage: object | None = None
+        self,
+        as_of: date | None = None,
+        to_stage: object | None = None,
+        timeout: float | None = None,
     ) -> PipelineSummary:
         """Every stored opportunity, validated as of ``as_of``, with its results counted by
-        rule, stage, accountable unit and accountable role."""
+        rule, stage, accountable unit and accountable role. Past ``timeout`` seconds the
+        work stops with :class:`QueryTimeoutError` (this runs pySHACL one opportunity at a
+        time, in this process, until the store-side engine of the bulk-validation issue)."""
+        started = time.monotonic()
         graph = Graph()
         for iri in self._graphs():
+            if timeout is not None and time.monotonic() - started > timeout:
+                raise QueryTimeoutError(timeout)
             graph.parse(data=self.store.read_graph(iri, accept=NTRIPLES).body, format="nt")
-        report = self.validator.validate(RecordBatch(graph=graph), as_of or today(), to_stage)
+        left = None if timeout is None else max(0.0, timeout - (time.monotonic() - started))
+        report = self.validator.validate(
+            RecordBatch(graph=graph), as_of or today(), to_stage, timeout=left
+        )
         return self.summarize(report)
 
     def summarize(self, report: Report) -> PipelineSummary:

@@ -14,6 +14,7 @@ other's records).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,7 +29,7 @@ from rdflib.term import Node
 from mcem_kg import sparql_cache
 from mcem_kg.calendar import Calendar
 from mcem_kg.derive import Deriver, MethodologyFacts
-from mcem_kg.errors import InvalidInputError
+from mcem_kg.errors import InvalidInputError, QueryTimeoutError
 from mcem_kg.methodology import Methodology, load_methodology
 from mcem_kg.records import RecordBatch, RecordReader, unwrap
 from mcem_kg.report import Report, build_report, merge_reports
@@ -127,13 +128,16 @@ class OpportunityValidator:
         as_of: date | None = None,
         to_stage: object | None = None,
         calendar: Calendar | None = None,
+        timeout: float | None = None,
     ) -> Report:
         """Judge every record of ``batch`` as of ``as_of`` (default today, UTC).
 
         ``to_stage`` is the gate check: each record is judged as if it moved to that stage on
         ``as_of``, so the results list what is still missing to get there. ``calendar``
-        overrides the holidays of the settings for this call.
+        overrides the holidays of the settings for this call. Past ``timeout`` seconds the
+        work stops, between two opportunities, with :class:`QueryTimeoutError`.
         """
+        deadline = None if timeout is None else time.monotonic() + timeout
         day = as_of or today()
         target = self.stage(to_stage) if to_stage is not None else None
         records = Graph()
@@ -146,6 +150,8 @@ class OpportunityValidator:
         opportunities = self.context.deriver.opportunities(records)
         parts = partition(records, opportunities) if len(opportunities) > 1 else [records]
         for part in parts:
+            if deadline is not None and time.monotonic() > deadline:
+                raise QueryTimeoutError(timeout or 0.0)
             with self._lock, self._loaded(part):
                 _conforms, results, _text = self._engine.run()  # type: ignore[no-untyped-call]
             reports.append(results)

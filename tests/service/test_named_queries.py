@@ -124,6 +124,8 @@ def test_pipeline_aggregate_counts_the_stored_examples(
         ("text/tab-separated-values", "text/tab-separated-values"),
         ("application/json", "application/sparql-results+json"),
         ("*/*", "application/sparql-results+json"),
+        ("text/csv; charset=utf-8", "text/csv"),
+        ("application/sparql-results+json; charset=utf-8", "application/sparql-results+json"),
     ],
 )
 def test_answers_are_negotiated(client: httpx.Client, accept: str, media_type: str) -> None:

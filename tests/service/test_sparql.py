@@ -356,3 +356,38 @@ def test_a_query_past_the_timeout_is_503(
         assert answer.status_code == 503, answer.text[:200]
         assert "timeout of 1 s" in answer.json()["detail"]
         assert http.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+# Updates that would touch the graphs written from ontology/ and shapes/ at every start.
+PROTECTED = [
+    f"INSERT DATA {{ GRAPH <{METHODOLOGY}> {{ <urn:a> <urn:b> 1 }} }}",
+    f"PREFIX g: <{GRAPHS}> DROP GRAPH g:shapes",
+    "CLEAR ALL",
+    "DROP SILENT NAMED",
+    "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }",
+    f"COPY <urn:test:x> TO <{GRAPHS}inferred>",
+]
+
+
+@pytest.mark.parametrize("update", PROTECTED)
+def test_updates_to_the_service_graphs_are_refused(writer: httpx.Client, update: str) -> None:
+    before = writer.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+    answer = writer.post("/sparql", data={"update": update})
+    assert answer.status_code == 403, answer.text
+    after = writer.get("/sparql", params={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+    assert after.json() == before.json()
+
+
+@pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
+def test_graph_store_writes_to_the_service_graphs_are_refused(
+    writer: httpx.Client, method: str
+) -> None:
+    answer = writer.request(
+        method,
+        "/graph-store",
+        params={"graph": METHODOLOGY},
+        content=b"<urn:a> <urn:b> <urn:c> .",
+        headers={"Content-Type": "text/turtle"},
+    )
+    assert answer.status_code == 403
+    assert "ontology/ and shapes/" in answer.json()["detail"]

@@ -62,6 +62,7 @@ def write(
     fmt = rdf_input(media_type)
     if fmt is None:
         raise UnsupportedMediaTypeError(media_type, list(RDF_INPUTS))
+    service.graphs.check_writable({graph or ""})
     created = service.store.write_graph(graph, body, fmt.media_type, replace=replace)
     return HTTPStatus.CREATED if created else HTTPStatus.NO_CONTENT
 
@@ -164,7 +165,9 @@ def router(service: Service) -> APIRouter:
         openapi_extra=parameters,
     )
     def graph_delete(request: Request) -> Response:
-        service.store.delete_graph(target(request.query_params.multi_items()))
+        graph = target(request.query_params.multi_items())
+        service.graphs.check_writable({graph or ""})
+        service.store.delete_graph(graph)
         return Response(status_code=HTTPStatus.NO_CONTENT)
 
     return api

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Query, Request, Response
 from pyoxigraph import NamedNode
@@ -106,17 +107,19 @@ def router(service: Service) -> APIRouter:
         )
         return Response(answer.body, media_type=answer.media_type, headers={"Vary": "Accept"})
 
+    def dereferencer(prefix: str) -> Any:
+        def resolve(rest: str, request: Request) -> Response:
+            return describe(prefix + rest, request)
+
+        return resolve
+
     for prefix in sorted({f"{base}id/", service.settings.data_namespace}):
         if not prefix.startswith(base):
             continue
         path = prefix.removeprefix(base)
-
-        def resolve(rest: str, request: Request, prefix: str = prefix) -> Response:
-            return describe(prefix + rest, request)
-
         routes.add_api_route(
             f"/{path}{{rest:path}}",
-            resolve,
+            dereferencer(prefix),
             methods=["GET"],
             summary=f"Dereference an IRI under {prefix}",
             response_class=Response,

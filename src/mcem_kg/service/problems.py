@@ -7,6 +7,7 @@ expected), plus ``field``, ``record``, ``line`` or ``parameter`` when the error 
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
@@ -30,6 +31,8 @@ from mcem_kg.errors import (
 )
 
 PROBLEM = "application/problem+json"
+
+log = logging.getLogger("mcem_kg.service")
 
 # Most specific first: the first class an error is an instance of gives its status.
 STATUS: tuple[tuple[type[McemError], HTTPStatus], ...] = (
@@ -97,8 +100,17 @@ def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return response
 
 
+def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+    """A bug: logged with its traceback, answered without it."""
+    log.error("unexpected error", exc_info=exc)
+    return problem(
+        HTTPStatus.INTERNAL_SERVER_ERROR, "an unexpected error; the service's log has the details"
+    )
+
+
 def install(app: FastAPI) -> None:
     """Answer every error of ``app`` as a problem document."""
+    app.add_exception_handler(Exception, _unexpected)
     app.add_exception_handler(McemError, _mcem_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
     app.add_exception_handler(HTTPException, _http_error)

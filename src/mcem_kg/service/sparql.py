@@ -42,6 +42,7 @@ from mcem_kg.service.deps import Body, content_type, require_writer
 from mcem_kg.service.description import describe
 from mcem_kg.service.state import Service
 from mcem_kg.store.base import Answer, Dataset
+from mcem_kg.store.checks import written_graphs
 
 FORM = "application/x-www-form-urlencoded"
 SPARQL_QUERY = "application/sparql-query"
@@ -179,6 +180,9 @@ def run(service: Service, request: ProtocolRequest, accept: str | None) -> Answe
     """Run a query (its answer) or an update (``None``) in the store."""
     settings = service.settings
     if request.operation is Operation.UPDATE:
+        written = written_graphs(request.text)
+        if written is not None:
+            service.graphs.check_writable(written)
         service.store.update(request.text, timeout=settings.query_timeout)
         return None
     return service.store.query(

@@ -10,11 +10,13 @@ from pathlib import Path
 
 from rdflib import Graph
 
+from mcem_kg.errors import PermissionDeniedError
 from mcem_kg.graph import KnowledgeGraph
 from mcem_kg.inputs import InputReader, Source
 from mcem_kg.pipeline import Pipeline
 from mcem_kg.settings import Settings
 from mcem_kg.store import Store, open_store
+from mcem_kg.store.checks import ANY_GRAPH
 from mcem_kg.validation import OpportunityValidator
 from mcem_kg.writer import RecordWriter
 
@@ -28,6 +30,26 @@ class GraphNames:
     methodology: str
     inferred: str
     shapes: str
+
+    @property
+    def own(self) -> frozenset[str]:
+        """The graphs written from the data files at every start, not by clients."""
+        return frozenset({self.methodology, self.inferred, self.shapes})
+
+    def check_writable(self, graphs: set[str]) -> None:
+        """Refuse a write to the service's own graphs: it would be undone at the next start
+        (ontology/ and shapes/ are the source of truth)."""
+        if ANY_GRAPH in graphs:
+            raise PermissionDeniedError(
+                "this update may write any graph (ALL, NAMED or GRAPH ?g), the methodology's "
+                "own among them; name the graphs it writes"
+            )
+        own = sorted(graphs & self.own)
+        if own:
+            raise PermissionDeniedError(
+                f"{', '.join(own)} is written from ontology/ and shapes/ at every start and "
+                "cannot be changed here; edit those files, or write to a graph of your own"
+            )
 
     @classmethod
     def under(cls, namespace: str) -> GraphNames:

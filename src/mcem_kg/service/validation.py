@@ -139,7 +139,9 @@ def router(service: Service) -> APIRouter:
         for each of its accountable roles, and once for each of their units); ``results``
         is the page ``offset`` .. ``offset + limit`` of ``total``."""
         gate = stage(to_stage)
-        summary = await run_in_threadpool(pipeline().validate_all, as_of, gate)
+        summary = await run_in_threadpool(
+            pipeline().validate_all, as_of, gate, service.settings.query_timeout
+        )
         count(request, summary.report)
         return summary.to_json(offset, limit)
 

@@ -8,7 +8,6 @@ by :class:`mcem_kg.store.process.ProcessStore`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, cast
@@ -25,6 +24,7 @@ from mcem_kg.errors import (
 )
 from mcem_kg.media import AnswerKind, negotiate
 from mcem_kg.store.base import Answer, Dataset
+from mcem_kg.store.checks import declares_dataset, refuse_remote
 
 
 class _Capped:
@@ -73,27 +73,6 @@ def parse_term(text: str) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     if not isinstance(term, ox.NamedNode | ox.BlankNode | ox.Literal):
         raise InvalidInputError(f"{text!r}: a quoted triple cannot be bound")
     return term
-
-
-_FROM = re.compile(r"\bFROM\b", re.IGNORECASE)
-
-
-def declares_dataset(sparql: str) -> bool:
-    """Whether a query names its own dataset (``FROM``, ``FROM NAMED``: SPARQL 1.1 §13.2),
-    which the union default graph must not override. Only a query that has the word at all
-    is parsed (by rdflib) to tell a clause from a string or an IRI that holds it."""
-    if not _FROM.search(sparql):
-        return False
-    # Loaded here, not at the top: the store's child process needs rdflib only for this.
-    from pyparsing import ParseException  # noqa: PLC0415
-    from rdflib.plugins.sparql.parser import parseQuery  # noqa: PLC0415
-
-    try:
-        parsed = parseQuery(sparql)
-    except ParseException:
-        # Oxigraph's own parser reports the error, with its better message.
-        return False
-    return "datasetClause" in parsed[1]
 
 
 def with_values(sparql: str, bindings: Mapping[str, str]) -> str:
@@ -154,7 +133,10 @@ class EmbeddedStore:
         """See :meth:`Store.query`. ``timeout`` is not enforced here (see the module)."""
         del timeout
         options: dict[str, Any] = {}
-        if dataset is not None and dataset.default_graphs:
+        refuse_remote(sparql, update=False)
+        if dataset is not None and (dataset.default_graphs or dataset.named_graphs):
+            # The protocol's dataset replaces the default one whole (SPARQL 1.1 Protocol
+            # §2.1.4): named graphs alone leave an empty default graph.
             options["default_graph"] = [_graph_name(g) for g in dataset.default_graphs]
         elif not declares_dataset(sparql):
             options["use_default_graph_as_union"] = True
@@ -198,6 +180,11 @@ class EmbeddedStore:
 
     def update(self, sparql: str, *, timeout: float | None = None) -> None:
         del timeout
+        refuse_remote(sparql, update=True)
+        self._apply(sparql)
+
+    def _apply(self, sparql: str) -> None:
+        """Run an update this module wrote itself."""
         try:
             self._store.update(sparql)
         except SyntaxError as exc:
@@ -242,7 +229,7 @@ class EmbeddedStore:
         if graph is not None:
             steps.append(f"CREATE SILENT {target}")
         steps.append(_insert({graph: triples}))
-        self.update(" ;\n".join(s for s in steps if s))
+        self._apply(" ;\n".join(s for s in steps if s))
         return created
 
     def delete_graph(self, graph: str | None) -> None:
@@ -260,7 +247,7 @@ class EmbeddedStore:
         # One INSERT DATA for all graphs: a blank node label is one node within it.
         steps.append(_insert({**graphs}))
         if steps:
-            self.update(" ;\n".join(s for s in steps if s))
+            self._apply(" ;\n".join(s for s in steps if s))
 
     def has_graph(self, graph: str) -> bool:
         return bool(self._store.contains_named_graph(_graph_name(graph)))
