@@ -12,6 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from rdflib.compare import isomorphic
 
 from mcem_kg.errors import InputRecordError
 from mcem_kg.inputs import EXTENSIONS, InputFormat, InputReader, Source, sniff
@@ -143,3 +144,11 @@ def test_json_ld_under_the_published_context_may_use_plain_ids(
     assert report.opportunities == ["OPP-1"]
     assert "file:" not in batch.graph.serialize(format="nt")
     assert any("budgetValidatd" in w for w in report.warnings)
+
+
+def test_expanded_json_ld_reads_back_as_the_same_graph(inputs: InputReader) -> None:
+    """Expanded JSON-LD (no context), as the service answers ``application/ld+json``."""
+    batch = inputs.read([Source.from_path(FORMS / "pipeline.json")])
+    expanded = batch.graph.serialize(format="json-ld")
+    again = inputs.read([Source("expanded.jsonld", expanded, InputFormat.JSONLD)])
+    assert isomorphic(again.graph, batch.graph)

@@ -142,7 +142,7 @@ class InputReader:
                 document = _json(source)
                 if is_odata(document, self.odata):
                     odata.append((source.name, document))
-                elif self._is_plain(document):
+                elif self._is_plain(document) and not _expanded(source, document):
                     plain.append((source.name, unwrap(document, source.name)))
                 else:
                     rdf.append((source.name, self._parse_jsonld(source, document)))
@@ -237,6 +237,12 @@ class InputReader:
             batch.ids += part.ids
             batch.warnings += part.warnings
         return batch
+
+
+def _expanded(source: Source, document: object) -> bool:
+    """Declared JSON-LD without any context: expanded JSON-LD (what the service answers for
+    ``application/ld+json``), read as JSON-LD rather than as plain records."""
+    return source.format == InputFormat.JSONLD and not _contexts(document)
 
 
 def _contexts(node: object) -> list[object]:

@@ -12,7 +12,7 @@ import httpx
 import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
-from SPARQLWrapper import JSON, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import JSON, JSONLD, TURTLE, XML, SPARQLWrapper
 
 from tests.service.server import TOKEN
 
@@ -56,6 +56,14 @@ def test_sparqlwrapper_construct_as_turtle(endpoint: str) -> None:
     query = f"CONSTRUCT {{ ?s a <{MCEM}Stage> }} WHERE {{ ?s a <{MCEM}Stage> }}"
     body = wrapper(endpoint, query, TURTLE)
     graph = rdflib.Graph().parse(data=body, format="turtle")
+    assert len(set(graph.subjects(rdflib.RDF.type, MCEM.Stage))) == 5
+
+
+def test_sparqlwrapper_construct_as_json_ld(endpoint: str) -> None:
+    """SPARQLWrapper sends ``format=application/ld+json,application/x-json+ld``."""
+    query = f"CONSTRUCT {{ ?s a <{MCEM}Stage> }} WHERE {{ ?s a <{MCEM}Stage> }}"
+    graph = wrapper(endpoint, query, JSONLD)
+    assert isinstance(graph, rdflib.Graph)
     assert len(set(graph.subjects(rdflib.RDF.type, MCEM.Stage))) == 5
 
 

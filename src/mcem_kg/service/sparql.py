@@ -66,6 +66,7 @@ FORMAT_NAMES: dict[str, str] = {
     "json-ld": JSON_LD.media_type,
     "rdf": RDF_XML.media_type,
     "rdf+xml": RDF_XML.media_type,
+    "application/x-json+ld": JSON_LD.media_type,
 }
 MEDIA_TYPES = {offer.media_type for offers in OFFERS.values() for offer in offers}
 
@@ -160,19 +161,28 @@ def _parsed(pairs: Pairs) -> ProtocolRequest:
 
 
 def _format_accept(pairs: Pairs) -> str | None:
-    """The ``Accept`` value the ``format=`` values stand for (several are alternatives)."""
-    accepted = []
+    """The ``Accept`` value the ``format=`` values stand for (several, repeated or comma-
+    separated as SPARQLWrapper sends them, are alternatives; unknown ones are skipped when a
+    known one is given)."""
+    accepted: list[str] = []
+    unknown: list[str] = []
     for name, value in pairs:
-        key = value.strip().lower()
-        if name != "format" or not key:
+        if name != "format":
             continue
-        media = FORMAT_NAMES.get(key) or (key if key in MEDIA_TYPES else None)
-        if media is None:
-            known = ", ".join(sorted({n for n in FORMAT_NAMES if "/" not in n}))
-            raise ProtocolParameterError(
-                "format", f"unknown format {value!r}; use one of: {known}, or a media type"
-            )
-        accepted.append(media)
+        for item in value.split(","):
+            key = item.strip().lower()
+            if not key:
+                continue
+            media = FORMAT_NAMES.get(key) or (key if key in MEDIA_TYPES else None)
+            if media is None:
+                unknown.append(item.strip())
+            else:
+                accepted.append(media)
+    if unknown and not accepted:
+        known = ", ".join(sorted({n for n in FORMAT_NAMES if "/" not in n}))
+        raise ProtocolParameterError(
+            "format", f"unknown format {unknown[0]!r}; use one of: {known}, or a media type"
+        )
     return ", ".join(accepted) if accepted else None
 
 
