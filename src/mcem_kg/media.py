@@ -30,22 +30,31 @@ class AnswerKind(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class MediaType:
-    """One way to write an answer: its media type, short name and pyoxigraph format."""
+    """One way to write an answer: its media type, short name, pyoxigraph format and, for a
+    graph, rdflib's serializer (for graphs held in rdflib)."""
 
     media_type: str
     name: str
     results: QueryResultsFormat | None = None
     rdf: RdfFormat | None = None
+    rdflib: str | None = None
+
+    @property
+    def serializer(self) -> str:
+        """rdflib's serializer of this graph format."""
+        if self.rdflib is None:
+            raise ValueError(f"{self.media_type} is not a graph format")
+        return self.rdflib
 
 
 SPARQL_JSON = MediaType("application/sparql-results+json", "json", QueryResultsFormat.JSON)
 SPARQL_XML = MediaType("application/sparql-results+xml", "xml", QueryResultsFormat.XML)
 SPARQL_CSV = MediaType("text/csv", "csv", QueryResultsFormat.CSV)
 SPARQL_TSV = MediaType("text/tab-separated-values", "tsv", QueryResultsFormat.TSV)
-TURTLE = MediaType("text/turtle", "turtle", rdf=RdfFormat.TURTLE)
-NTRIPLES = MediaType("application/n-triples", "nt", rdf=RdfFormat.N_TRIPLES)
-JSON_LD = MediaType("application/ld+json", "jsonld", rdf=RdfFormat.JSON_LD)
-RDF_XML = MediaType("application/rdf+xml", "rdfxml", rdf=RdfFormat.RDF_XML)
+TURTLE = MediaType("text/turtle", "turtle", rdf=RdfFormat.TURTLE, rdflib="turtle")
+NTRIPLES = MediaType("application/n-triples", "nt", rdf=RdfFormat.N_TRIPLES, rdflib="nt11")
+JSON_LD = MediaType("application/ld+json", "jsonld", rdf=RdfFormat.JSON_LD, rdflib="json-ld")
+RDF_XML = MediaType("application/rdf+xml", "rdfxml", rdf=RdfFormat.RDF_XML, rdflib="xml")
 
 # The first entry of each row is the default (for ``*/*`` or no Accept header).
 OFFERS: dict[AnswerKind, tuple[MediaType, ...]] = {

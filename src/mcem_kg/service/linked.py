@@ -27,9 +27,6 @@ from mcem_kg.service.state import Service
 
 CONTEXT_FILE = "context.jsonld"
 
-# rdflib's serializer for each graph format of the negotiation table.
-_RDFLIB = {"turtle": "turtle", "nt": "nt11", "jsonld": "json-ld", "rdfxml": "xml"}
-
 
 class Documents:
     """Graphs served as documents, each serialized once per format and kept."""
@@ -42,7 +39,7 @@ class Documents:
         key = (name, media.name)
         with self._lock:
             if key not in self._cache:
-                self._cache[key] = graph.serialize(format=_RDFLIB[media.name], encoding="utf-8")
+                self._cache[key] = graph.serialize(format=media.serializer, encoding="utf-8")
             return self._cache[key]
 
 

@@ -45,13 +45,8 @@ INPUTS: dict[str, InputFormat] = {
     "application/rdf+xml": InputFormat.RDFXML,
     "text/csv": InputFormat.CSV,
 }
-# rdflib's serializer for each RDF media type the service answers in.
-RDFLIB_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt11",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-}
+# The RDF media types the service answers records and reports in.
+GRAPH_MEDIA_TYPES = [media.media_type for media in OFFERS[AnswerKind.GRAPH]]
 
 _TEXT = {"type": "string"}
 REQUEST_BODY: dict[str, Any] = {
@@ -119,7 +114,7 @@ def negotiate_plain(accept: str | None, what: str) -> MediaType | None:
 def graph_response(graph: Graph, media: MediaType, prefixes: dict[str, str]) -> Response:
     for prefix, namespace in prefixes.items():
         graph.bind(prefix, namespace)
-    body = graph.serialize(format=RDFLIB_FORMATS[media.media_type], encoding="utf-8")
+    body = graph.serialize(format=media.serializer, encoding="utf-8")
     return Response(body, media_type=media.media_type)
 
 
@@ -212,7 +207,7 @@ def router(service: Service) -> APIRouter:
             200: {
                 "description": "The plain JSON record by default; the graph in Turtle, "
                 "N-Triples, JSON-LD or RDF/XML by Accept.",
-                "content": {media: {} for media in [PLAIN_JSON, *RDFLIB_FORMATS]},
+                "content": {media: {} for media in [PLAIN_JSON, *GRAPH_MEDIA_TYPES]},
             }
         },
     )

@@ -24,8 +24,8 @@ from mcem_kg.pipeline import Pipeline
 from mcem_kg.report import Report
 from mcem_kg.service.deps import Body, content_type
 from mcem_kg.service.opportunities import (
+    GRAPH_MEDIA_TYPES,
     PLAIN_JSON,
-    RDFLIB_FORMATS,
     REQUEST_BODY,
     AsOf,
     OpportunityId,
@@ -46,7 +46,7 @@ ToStage = Annotated[str | None, Query(alias="toStage", description=TO_STAGE_DOC)
 REPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The JSON report by default; the W3C SHACL report graph by Accept.",
-        "content": {media: {} for media in [PLAIN_JSON, *RDFLIB_FORMATS]},
+        "content": {media: {} for media in [PLAIN_JSON, *GRAPH_MEDIA_TYPES]},
     }
 }
 
