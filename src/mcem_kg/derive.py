@@ -122,17 +122,65 @@ def _deadline(graph: Graph, handoff: Node, source: Path) -> HandoffDeadline:
     )
 
 
-def _dates(graph: Graph, nodes: object, predicate: URIRef) -> list[date]:
-    found = []
-    for node in nodes:  # type: ignore[attr-defined]
-        for value in graph.objects(node, predicate):
-            if isinstance(value, Literal) and isinstance(value.toPython(), date):
-                found.append(value.toPython())
-    return found
+def _dates(graph: Graph, node: Node, predicate: URIRef) -> list[date]:
+    return [
+        value.toPython()
+        for value in graph.objects(node, predicate)
+        if isinstance(value, Literal) and isinstance(value.toPython(), date)
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class OpportunityFacts:
+    """What derivation reads of one opportunity's record, wherever the record is kept (an
+    rdflib graph here, a store's named graph in :mod:`mcem_kg.entailment`)."""
+
+    opportunity: URIRef
+    # Its mcem:currentStage values (one, if the record is sound).
+    stages: tuple[Node, ...]
+    # (entered stage, entered on) of each stage entry.
+    entries: tuple[tuple[Node, date], ...]
+    # (handoff, discussed on) of each handoff discussion.
+    discussions: tuple[tuple[Node, date], ...]
+    # The opportunity's milestones.
+    milestones: tuple[Node, ...]
+    # (subject, class) for the asserted types of the opportunity and of its milestones.
+    types: frozenset[tuple[Node, Node]]
+
+    @classmethod
+    def of(cls, graph: Graph, opportunity: URIRef) -> OpportunityFacts:
+        entries = []
+        for entry in graph.objects(opportunity, MCEM.stageEntry):
+            stage = graph.value(entry, MCEM.enteredStage)
+            if stage is not None:
+                entries += [(stage, day) for day in _dates(graph, entry, MCEM.enteredOn)]
+        discussions = [
+            (handoff, day)
+            for held in graph.objects(opportunity, MCEM.handoffDiscussion)
+            for handoff in graph.objects(held, MCEM.ofHandoff)
+            for day in _dates(graph, held, MCEM.discussedOn)
+        ]
+        milestones = tuple(graph.objects(opportunity, MCEM.milestone))
+        return cls(
+            opportunity=opportunity,
+            stages=tuple(graph.objects(opportunity, MCEM.currentStage)),
+            entries=tuple(entries),
+            discussions=tuple(discussions),
+            milestones=milestones,
+            types=frozenset(
+                (subject, klass)
+                for subject in (opportunity, *milestones)
+                for klass in graph.objects(subject, RDF.type)
+            ),
+        )
+
+
+Triple = tuple[Node, Node, Node]
 
 
 class Deriver:
-    """Adds the derived facts of every opportunity in a graph."""
+    """Derives the facts of opportunities: from their facts alone, so that one definition
+    serves records in an rdflib graph and records in a store."""
 
     def __init__(self, facts: MethodologyFacts) -> None:
         self.facts = facts
@@ -153,28 +201,39 @@ class Deriver:
     ) -> None:
         """Add the derived facts of every opportunity of ``graph`` as of ``as_of``."""
         for opportunity in self.opportunities(graph):
-            graph.add((opportunity, RDF.type, MCEM.Opportunity))
             if to_stage is not None:
                 self._move(graph, opportunity, to_stage, as_of)
-            number = self.stage_number(graph, opportunity)
-            if number is None:
-                continue
-            for stage, stage_number in self.facts.stage_numbers.items():
-                if stage_number < number:
-                    graph.add((opportunity, MCEM.pastStage, stage))
-                    if stage in self.facts.past_stage_classes:
-                        graph.add((opportunity, RDF.type, self.facts.past_stage_classes[stage]))
-            for deadline in self.facts.deadlines:
-                self._ownership_due(
-                    graph, opportunity, number, deadline, as_of=as_of, calendar=calendar
-                )
+            facts = OpportunityFacts.of(graph, opportunity)
+            for triple in self.entailed(facts, as_of, calendar):
+                graph.add(triple)
 
-    def stage_number(self, graph: Graph, opportunity: URIRef) -> int | None:
-        """The number of the opportunity's one current stage; None if it has not exactly one."""
-        stages = list(graph.objects(opportunity, MCEM.currentStage))
+    def entailed(self, facts: OpportunityFacts, as_of: date, calendar: Calendar) -> list[Triple]:
+        """The derived facts of one opportunity as of ``as_of``: its class, the stages it is
+        past and their classes, and its ownership deadlines (see the module's text)."""
+        opportunity = facts.opportunity
+        triples: list[Triple] = [(opportunity, RDF.type, MCEM.Opportunity)]
+        number = self.number(facts.stages)
+        if number is None:
+            return triples
+        for stage, stage_number in self.facts.stage_numbers.items():
+            if stage_number < number:
+                triples.append((opportunity, MCEM.pastStage, stage))
+                if stage in self.facts.past_stage_classes:
+                    triples.append((opportunity, RDF.type, self.facts.past_stage_classes[stage]))
+        for deadline in self.facts.deadlines:
+            triples += self._ownership_due(facts, number, deadline, as_of, calendar)
+        return triples
+
+    def number(self, stages: tuple[Node, ...] | list[Node]) -> int | None:
+        """The number of an opportunity's one current stage; None if it has not exactly one
+        stage of the methodology."""
         if len(stages) != 1 or not isinstance(stages[0], URIRef):
             return None
         return self.facts.stage_numbers.get(stages[0])
+
+    def stage_number(self, graph: Graph, opportunity: URIRef) -> int | None:
+        """The number of the opportunity's one current stage; None if it has not exactly one."""
+        return self.number(list(graph.objects(opportunity, MCEM.currentStage)))
 
     def _move(self, graph: Graph, opportunity: URIRef, to_stage: URIRef, as_of: date) -> None:
         before = self.stage_number(graph, opportunity)
@@ -186,57 +245,51 @@ class Deriver:
             graph.add((entry, MCEM.enteredStage, to_stage))
             graph.add((entry, MCEM.enteredOn, Literal(as_of)))
 
-    def entered(self, graph: Graph, opportunity: URIRef, stage: URIRef) -> date | None:
+    def entered(self, facts: OpportunityFacts, stage: URIRef) -> date | None:
         """When the opportunity entered ``stage``: its latest entry into it, else its earliest
         entry into a later stage (it skipped ``stage``), else unknown."""
         target = self.facts.stage_numbers[stage]
         into: list[date] = []
         later: list[date] = []
-        for entry in graph.objects(opportunity, MCEM.stageEntry):
-            entered = graph.value(entry, MCEM.enteredStage)
+        for entered, day in facts.entries:
             number = self.facts.stage_numbers.get(entered) if isinstance(entered, URIRef) else None
-            days = _dates(graph, [entry], MCEM.enteredOn)
             if number == target:
-                into += days
+                into.append(day)
             elif number is not None and number > target:
-                later += days
+                later.append(day)
         if into:
             return max(into)
         return min(later) if later else None
 
     def _ownership_due(
         self,
-        graph: Graph,
-        opportunity: URIRef,
+        facts: OpportunityFacts,
         number: int,
         deadline: HandoffDeadline,
-        *,
         as_of: date,
         calendar: Calendar,
-    ) -> None:
+    ) -> list[Triple]:
         if deadline.counted_from == MCEM.RequiredDiscussionHeld:
-            discussions = [
-                d
-                for d in graph.objects(opportunity, MCEM.handoffDiscussion)
-                if (d, MCEM.ofHandoff, deadline.handoff) in graph
-            ]
-            held = _dates(graph, discussions, MCEM.discussedOn)
+            held = [day for handoff, day in facts.discussions if handoff == deadline.handoff]
             if not held:
-                return  # the deadline has not started
+                return []  # the deadline has not started
             start: date | None = min(held)
         else:  # ToStageEntered
             if number < self.facts.stage_numbers[deadline.to_stage]:
-                return
-            start = self.entered(graph, opportunity, deadline.to_stage)
+                return []
+            start = self.entered(facts, deadline.to_stage)
         due = None if start is None else calendar.add(start, deadline.amount, deadline.unit)
-        subjects = [opportunity, *graph.objects(opportunity, MCEM.milestone)]
-        for subject in subjects:
-            if (subject, RDF.type, deadline.subject_class) not in graph:
+        triples: list[Triple] = []
+        for subject in (facts.opportunity, *facts.milestones):
+            if (subject, deadline.subject_class) not in facts.types:
                 continue
             node = BNode()
-            graph.add((subject, MCEM.ownershipDue, node))
-            graph.add((node, RDF.type, MCEM.OwnershipDue))
-            graph.add((node, MCEM.forHandoff, deadline.handoff))
+            triples += [
+                (subject, MCEM.ownershipDue, node),
+                (node, RDF.type, MCEM.OwnershipDue),
+                (node, MCEM.forHandoff, deadline.handoff),
+            ]
             if due is not None:
-                graph.add((node, MCEM.dueDate, Literal(due)))
-            graph.add((node, MCEM.duePassed, Literal(due is None or as_of > due)))
+                triples.append((node, MCEM.dueDate, Literal(due)))
+            triples.append((node, MCEM.duePassed, Literal(due is None or as_of > due)))
+        return triples

@@ -130,6 +130,13 @@ class InputReader:
             raise InputRecordError("not readable: nested too deeply", source=names) from exc
 
     def _read(self, sources: Sequence[Source]) -> RecordBatch:
+        return self._merge(*self.split(sources))
+
+    def split(
+        self, sources: Sequence[Source]
+    ) -> tuple[list[tuple[str, list[dict[str, Any]]]], list[tuple[str, Graph]]]:
+        """The sources as plain records (JSON, CSV and OData, mapped) and RDF graphs, by
+        source name, not yet read into RDF."""
         plain: list[tuple[str, list[dict[str, Any]]]] = []
         odata: list[tuple[str, object]] = []
         rdf: list[tuple[str, Graph]] = []
@@ -151,7 +158,7 @@ class InputReader:
         if odata:
             names = ", ".join(name for name, _ in odata)
             plain.append((names, read_odata(odata, mapping=self.odata)))
-        return self._merge(plain, rdf)
+        return plain, rdf
 
     def _is_plain(self, document: object) -> bool:
         """Plain JSON (the README's format): no JSON-LD context but the published one."""

@@ -15,15 +15,19 @@ verdicts it got when it was sent.
 from __future__ import annotations
 
 import json
+import threading
 import time
-from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import RDF
 
+from mcem_kg.derive import OpportunityFacts
+from mcem_kg.engine.fallback import Fallback
+from mcem_kg.engine.run import BulkValidator
+from mcem_kg.entailment import StoreEntailer
 from mcem_kg.errors import (
     GuardRefusedError,
     InvalidInputError,
@@ -31,15 +35,15 @@ from mcem_kg.errors import (
     QueryTimeoutError,
 )
 from mcem_kg.records import RecordBatch
-from mcem_kg.report import Report, ValidationResult
+from mcem_kg.report import Report
+from mcem_kg.settings import DEFAULT_GRAPH_NAMESPACE
 from mcem_kg.store import Store
+from mcem_kg.store.layout import GraphNames
+from mcem_kg.summary import CurrentResults, PipelineSummary, summarize
 from mcem_kg.validation import OpportunityValidator, partition, today
-from mcem_kg.vocabulary import MCEM
 from mcem_kg.writer import RecordWriter, WrittenRecord
 
 NTRIPLES = "application/n-triples"
-# Counts of results whose stage, unit or role is not known.
-UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,46 +54,58 @@ class Written:
     created: list[str]
 
 
-@dataclass(frozen=True, slots=True)
-class PipelineSummary:
-    """The whole stored pipeline's verdicts, counted, with the report they come from."""
-
-    report: Report
-    by_rule: dict[str, int]
-    by_stage: dict[str, int]
-    by_unit: dict[str, int]
-    by_role: dict[str, int]
-
-    def to_json(self, offset: int = 0, limit: int | None = None) -> dict[str, Any]:
-        """The summary with one page of results (``offset``, at most ``limit`` of them)."""
-        results = self.report.results
-        end = len(results) if limit is None else offset + limit
-        return {
-            "asOf": self.report.as_of.isoformat(),
-            "opportunities": len(self.report.opportunities),
-            "conforms": self.report.conforms,
-            "counts": {
-                "byRule": self.by_rule,
-                "byStage": self.by_stage,
-                "byUnit": self.by_unit,
-                "byRole": self.by_role,
-            },
-            "results": [r.to_json() for r in results[offset:end]],
-            "offset": offset,
-            "limit": limit,
-            "total": len(results),
-        }
-
-
 class Pipeline:
     """Opportunities in a store, one graph each; safe to share between threads."""
 
-    def __init__(self, store: Store, validator: OpportunityValidator, writer: RecordWriter) -> None:
+    def __init__(
+        self,
+        store: Store,
+        validator: OpportunityValidator,
+        writer: RecordWriter | None = None,
+        names: GraphNames | None = None,
+    ) -> None:
         self.store = store
         self.validator = validator
         self.writer = writer
+        self.names = names or GraphNames.under(DEFAULT_GRAPH_NAMESPACE)
+        context = validator.context
         self._reader = validator.reader
-        self._deriver = validator.context.deriver
+        self._deriver = context.deriver
+        self.entailer = StoreEntailer(context.deriver, context.calendar, self.names)
+        self.engine = BulkValidator(
+            context,
+            context.compiled,
+            self.entailer,
+            Fallback(
+                context.knowledge,
+                shapes=context.shapes.graph,
+                uncompiled=context.compiled.uncompiled,
+                names=self.names,
+                field_names=context.reader.field_names,
+            ),
+        )
+        # Validation runs bring the store's day-dependent facts to their day: one at a time.
+        self._validating = threading.Lock()
+        self._current = CurrentResults(self.iri)
+
+    def _ready(self) -> None:
+        """The store validates with the methodology in it: write it if it is missing."""
+        if not self.store.has_graph(self.names.methodology):
+            self.install_methodology()
+
+    def install_methodology(self) -> bool:
+        """Write the methodology's graphs (asserted, inferred) and the shapes afresh, in one
+        step; True if the store had none (its first start)."""
+        context = self.validator.context
+        first = not self.store.has_graph(self.names.methodology)
+        self.store.replace_graphs(
+            {
+                self.names.methodology: _ntriples(context.methodology.asserted),
+                self.names.inferred: _ntriples(context.methodology.inferred),
+                self.names.shapes: _ntriples(context.shapes.graph),
+            }
+        )
+        return first
 
     # --- writing -----------------------------------------------------------------------------
 
@@ -136,9 +152,14 @@ class Pipeline:
             if violations:
                 raise GuardRefusedError(report.to_json(), violations)
         existing = {iri for iri in parts if self.store.has_graph(iri)}
-        self.store.replace_graphs(
-            {iri: part.serialize(format="nt11", encoding="utf-8") for iri, part in parts.items()}
-        )
+        day = today()
+        graphs = {}
+        for iri, part in parts.items():
+            graphs[iri] = part.serialize(format="nt11", encoding="utf-8")
+            facts = OpportunityFacts.of(part, URIRef(iri))
+            graphs[self.names.entailed(iri)] = self.entailer.entailed(facts, day)
+        self.store.replace_graphs(graphs)
+        self._revalidate(list(parts))
         ids = [self._reader.record_id(iri) for iri in parts]
         return Written(ids, [self._reader.record_id(i) for i in parts if i not in existing])
 
@@ -147,7 +168,9 @@ class Pipeline:
         iri = self.iri(opportunity)
         if not self._stored(iri):
             raise NotFoundError(f"no opportunity {opportunity!r}")
-        self.store.replace_graphs({}, delete=[iri])
+        self.store.replace_graphs({}, delete=[iri, self.names.entailed(iri)])
+        with self._validating:
+            self._current.remove([opportunity])
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -165,6 +188,8 @@ class Pipeline:
 
     def record(self, opportunity: str) -> WrittenRecord:
         """The opportunity as a plain JSON record (:mod:`mcem_kg.writer`)."""
+        if self.writer is None:
+            raise RuntimeError("this pipeline was made without a record writer")
         return self.writer.write(self.read(opportunity), URIRef(self.iri(opportunity)))
 
     def ids(self) -> list[str]:
@@ -176,8 +201,17 @@ class Pipeline:
     def validate_stored(
         self, opportunity: str, as_of: date | None = None, to_stage: object | None = None
     ) -> Report:
-        batch = RecordBatch(graph=self.read(opportunity), ids=[opportunity])
-        return self.validator.validate(batch, as_of, to_stage)
+        """One stored opportunity's report: in the store, by the compiled shapes; a gate
+        check (``to_stage``) by pySHACL over the record read back."""
+        if to_stage is not None:
+            batch = RecordBatch(graph=self.read(opportunity), ids=[opportunity])
+            return self.validator.validate(batch, as_of, to_stage)
+        iri = self.iri(opportunity)
+        if not self._stored(iri):
+            raise NotFoundError(f"no opportunity {opportunity!r}")
+        self._ready()
+        with self._validating:
+            return self.engine.validate(self.store, [iri], as_of or today())
 
     def validate_all(
         self,
@@ -186,12 +220,25 @@ class Pipeline:
         timeout: float | None = None,
     ) -> PipelineSummary:
         """Every stored opportunity, validated as of ``as_of``, with its results counted by
-        rule, stage, accountable unit and accountable role. Past ``timeout`` seconds the
-        work stops with :class:`QueryTimeoutError` (this runs pySHACL one opportunity at a
-        time, in this process, until the store-side engine of the bulk-validation issue)."""
+        rule, stage, accountable unit and accountable role, in the store by the compiled
+        shapes. A gate check (``to_stage``) reads the records back and runs pySHACL. Past
+        ``timeout`` seconds the work stops with :class:`QueryTimeoutError`."""
         started = time.monotonic()
+        day = as_of or today()
+        if to_stage is None:
+            self._ready()
+            with self._validating:
+                report = self._current.report(day)
+                if report is None:
+                    graphs = self._graphs()
+                    report = self.engine.validate(
+                        self.store, graphs, day, timeout, everything=True, started=started
+                    )
+                    self._current.keep(report)
+            return self.summarize(report)
+        graphs = self._graphs()
         graph = Graph()
-        for iri in self._graphs():
+        for iri in graphs:
             if timeout is not None and time.monotonic() - started > timeout:
                 raise QueryTimeoutError(timeout)
             graph.parse(data=self.store.read_graph(iri, accept=NTRIPLES).body, format="nt")
@@ -202,25 +249,43 @@ class Pipeline:
         return self.summarize(report)
 
     def summarize(self, report: Report) -> PipelineSummary:
-        units = self._units()
-        by_rule: Counter[str] = Counter()
-        by_stage: Counter[str] = Counter()
-        by_unit: Counter[str] = Counter()
-        by_role: Counter[str] = Counter()
-        for result in report.results:
-            by_rule[result.rule] += 1
-            by_stage[UNKNOWN if result.stage is None else str(result.stage)] += 1
-            roles = _roles(result)
-            by_role.update(roles or [UNKNOWN])
-            # A result is counted once for each unit its accountable roles belong to.
-            by_unit.update(sorted({units.get(role, UNKNOWN) for role in roles} or {UNKNOWN}))
-        return PipelineSummary(
-            report=report,
-            by_rule=dict(sorted(by_rule.items())),
-            by_stage=dict(sorted(by_stage.items())),
-            by_unit=dict(sorted(by_unit.items())),
-            by_role=dict(sorted(by_role.items())),
-        )
+        return summarize(self.validator.context, report)
+
+    def changed(self, graphs: Iterable[str] | None) -> None:
+        """Graphs were written other than through this pipeline (SPARQL Update, the Graph
+        Store Protocol): derive the entailed graphs of those that hold opportunities anew,
+        drop those of graphs that no longer do, and bring the kept results up to date
+        (``None``: any graph may have changed)."""
+        stored = set(self._graphs())
+        if graphs is not None and "" in graphs:  # the default graph: no record's, but seen
+            self.current_results_forget()
+            graphs = [g for g in graphs if g]
+        if graphs is None:
+            self.entailer.write(self.store, sorted(stored), today())
+            self.current_results_forget()
+            return
+        written = sorted(set(graphs) & stored)
+        gone = [g for g in set(graphs) - stored if self.store.has_graph(self.names.entailed(g))]
+        if written:
+            self.entailer.write(self.store, written, today())
+        if gone:
+            self.store.replace_graphs({}, delete=[self.names.entailed(g) for g in gone])
+        with self._validating:
+            self._current.remove(self._reader.record_id(g) for g in gone)
+        self._revalidate(written)
+
+    def current_results_forget(self) -> None:
+        """Forget the kept whole-pipeline results (after a bulk import)."""
+        with self._validating:
+            self._current.forget()
+
+    def _revalidate(self, graphs: Sequence[str]) -> None:
+        """Revalidate written opportunities into the kept results, if there are any."""
+        if not graphs:
+            return
+        with self._validating:
+            if self._current.day is not None:
+                self._current.update(self.engine.validate(self.store, graphs, self._current.day))
 
     # --- helpers -----------------------------------------------------------------------------
 
@@ -248,6 +313,10 @@ class Pipeline:
             return False
         return iri in self._graphs(only=iri)
 
+    def stored_graphs(self) -> list[str]:
+        """The graph names (= IRIs) of every stored opportunity, sorted."""
+        return self._graphs()
+
     def _graphs(self, only: str | None = None) -> list[str]:
         """The names of the graphs that hold the opportunity they are named after: one of
         an opportunity class, or the subject of a property only opportunities have."""
@@ -264,16 +333,6 @@ class Pipeline:
         rows = json.loads(answer.body)["results"]["bindings"]
         return [row["g"]["value"] for row in rows]
 
-    def _units(self) -> dict[str, str]:
-        """Each role's code -> the code of the unit it belongs to, from the methodology."""
-        terms = self.validator.context.terms
-        knowledge = self.validator.context.knowledge
-        return {
-            terms.code(role): terms.code(unit)
-            for unit, role in knowledge.subject_objects(MCEM.hasRole)
-            if isinstance(unit, URIRef) and isinstance(role, URIRef)
-        }
 
-
-def _roles(result: ValidationResult) -> list[str]:
-    return [r for r in (result.accountable_role or "").split("/") if r]
+def _ntriples(graph: Graph) -> bytes:
+    return graph.serialize(format="nt11", encoding="utf-8")

@@ -38,6 +38,12 @@ SCHEMA_FILE = "opportunity.schema.json"
 Record = dict[str, Any]
 
 _ABSOLUTE = re.compile(r"(https?://|urn:)[^\s<>\"{}|\\^`]+\Z")
+# What ``quote(part, safe="")`` leaves as it is: a part made only of these needs no quoting.
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]*")
+# The classes records refer to, looked up once: ``MCEM.Role`` mints a new URIRef on every use.
+_STAGE, _ROLE, _HANDOFF = MCEM.Stage, MCEM.Role, MCEM.Handoff
+# How many distinct (class, name) lookups a reader remembers (records repeat a few names).
+_REMEMBERED = 4096
 
 
 def _decimal(value: object) -> object:
@@ -156,6 +162,8 @@ class RecordReader:
         )
         self.context = context
         self._schema = schema
+        # (class, name) -> the individual it names, or None: see _reference.
+        self._found: dict[tuple[URIRef, str | int], URIRef | None] = {}
         # Property IRI -> the JSON field holding it, for reports.
         self.field_names = field_names(context)
         # The fields an importer (CSV, OData) may fill, read from the same schema.
@@ -176,6 +184,18 @@ class RecordReader:
             return cls(schema, context, terms, namespace)
         except jsonschema.SchemaError as exc:
             raise DataFileError(schema_path, f"not a valid JSON Schema: {exc.message}") from exc
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        """The JSON Schema records are checked against (for readers that compile it again)."""
+        return self._schema
+
+    @property
+    def format_checker(self) -> jsonschema.FormatChecker:
+        """The checks of ``format`` (dates) :meth:`check` applies: the contract for formats."""
+        checker = self._validator.format_checker
+        assert checker is not None  # given in __init__
+        return checker
 
     # --- step 1: structure -----------------------------------------------------------------
 
@@ -216,7 +236,10 @@ class RecordReader:
         context) is kept as it is."""
         if path and _ABSOLUTE.match(path[-1]):
             return path[-1]
-        return self.namespace + "/".join(quote(part, safe="") for part in path)
+        return self.namespace + "/".join(
+            part if isinstance(part, str) and _UNQUOTED.fullmatch(part) else quote(part, safe="")
+            for part in path
+        )
 
     def record_id(self, node: object) -> str:
         """The id a record was given, read back from its IRI (or the IRI itself)."""
@@ -225,7 +248,15 @@ class RecordReader:
         return unquote(text[len(prefix) :]) if text.startswith(prefix) else text
 
     def _reference(self, klass: URIRef, value: object) -> object:
-        found = self._terms.find(klass, value)
+        # Records name the same few stages and roles over and over: each lookup is made once.
+        # Only str and int names are remembered (True and 1.0 equal 1 but name no stage).
+        key = (klass, value) if type(value) is str or type(value) is int else None
+        if key is not None and key in self._found:
+            found = self._found[key]
+        else:
+            found = self._terms.find(klass, value)
+            if key is not None and len(self._found) < _REMEMBERED:
+                self._found[key] = found
         # Unknown: kept as a plain value, for the shapes to report.
         return str(found) if found is not None else {"@value": str(value)}
 
@@ -234,7 +265,7 @@ class RecordReader:
         if "name" in person:
             node["name"] = person["name"]
         if "role" in person:
-            node["role"] = self._reference(MCEM.Role, person["role"])
+            node["role"] = self._reference(_ROLE, person["role"])
         return node
 
     def _known(self, record: Record, keys: Iterable[str]) -> Record:
@@ -252,10 +283,10 @@ class RecordReader:
         opportunity = record["id"]
         node["id"] = self.iri("opportunity", opportunity)
         if "stage" in record:
-            node["stage"] = self._reference(MCEM.Stage, record["stage"])
+            node["stage"] = self._reference(_STAGE, record["stage"])
         if "stageHistory" in record:
             node["stageHistory"] = [
-                {"stage": self._reference(MCEM.Stage, e["stage"]), "enteredOn": e["enteredOn"]}
+                {"stage": self._reference(_STAGE, e["stage"]), "enteredOn": e["enteredOn"]}
                 for e in record["stageHistory"]
             ]
         if "owner" in record:
@@ -284,14 +315,14 @@ class RecordReader:
         node["handoffs"] = []
         for index, handoff in enumerate(record.get("handoffs", [])):
             item = self._known(handoff, handoff_keys)
-            found = self._terms.find(MCEM.Handoff, handoff["kind"])
+            found = self._terms.find(_HANDOFF, handoff["kind"])
             if found is None:
                 raise InputRecordError(
                     f"unknown handoff kind {handoff['kind']!r}",
                     source=source,
                     record=opportunity,
                     field=f"handoffs[{index}].kind",
-                    expected="one of " + ", ".join(self._terms.all_codes(MCEM.Handoff)),
+                    expected="one of " + ", ".join(self._terms.all_codes(_HANDOFF)),
                 )
             item["kind"] = str(found)
             if "agreedMilestoneValue" in item:

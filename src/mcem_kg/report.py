@@ -7,8 +7,10 @@ role accountable, and, for a handoff deadline, the due date.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Graph, Literal, URIRef
@@ -16,7 +18,7 @@ from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from rdflib.term import BNode, Node
 
-from mcem_kg.shapes import MCEMSH, SEVERITIES
+from mcem_kg.shapes import MCEMSH, SEVERITIES, Rule
 from mcem_kg.vocabulary import MCEM
 
 if TYPE_CHECKING:
@@ -53,15 +55,22 @@ class ValidationResult:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Report:
     """What validating a batch of records found."""
 
     as_of: date
     results: list[ValidationResult]
-    graph: Graph
     opportunities: list[str]
     warnings: list[str] = field(default_factory=list)
+    # Builds the W3C report graph, when asked for it: a bulk validation's results are many,
+    # and most callers want only the JSON.
+    build_graph: Callable[[], Graph] = field(default=Graph, repr=False, compare=False)
+
+    @cached_property
+    def graph(self) -> Graph:
+        """The W3C SHACL validation report (https://www.w3.org/TR/shacl/#validation-report)."""
+        return self.build_graph()
 
     @property
     def conforms(self) -> bool:
@@ -109,11 +118,11 @@ def render_text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _path(graph: Graph, path: Node | None, names: dict[str, str]) -> str | None:
+def path_label(graph: Graph, path: Node | None, names: dict[str, str]) -> str | None:
     if path is None:
         return None
     if isinstance(path, BNode) and (path, RDF.first, None) in graph:
-        return ".".join(_path(graph, step, names) or "" for step in Collection(graph, path))
+        return ".".join(path_label(graph, step, names) or "" for step in Collection(graph, path))
     return names.get(str(path), str(path))
 
 
@@ -148,7 +157,7 @@ def build_report(
     warnings: list[str],
 ) -> Report:
     """The report of a pySHACL run over ``records`` (with their derived facts)."""
-    deriver, terms, reader = context.deriver, context.terms, context.reader
+    deriver, reader = context.deriver, context.reader
     names = reader.field_names
     opportunities = deriver.opportunities(records)
     owner_of = _belonging(records, opportunities)
@@ -161,32 +170,65 @@ def build_report(
         if rule is None or opportunity is None:
             raise AssertionError(f"a result outside the rules or the records: {focus}")
         assert isinstance(opportunity, URIRef)
-        stage = deriver.stage_number(records, opportunity)
-        accountable = rule.accountable or _current_leads(context, records, opportunity)
-        value = results.value(result, SH.value)
         due = _due(records, focus, rule.handoff)
         _annotate(results, result, rule.id, opportunity, due)
         found.append(
-            ValidationResult(
-                opportunity=reader.record_id(opportunity),
-                rule=rule.id,
-                severity=SEVERITIES[results.value(result, SH.resultSeverity)],  # type: ignore[index]
+            describe(
+                context,
+                rule,
+                opportunity,
+                list(records.objects(opportunity, MCEM.currentStage)),
+                focus=focus,
+                severity=results.value(result, SH.resultSeverity),  # type: ignore[arg-type]
                 message=str(results.value(result, SH.resultMessage) or ""),
-                focus_node=str(focus),
-                path=_path(results, results.value(result, SH.resultPath), names),
-                value=None if value is None else _value(value, terms.code),
-                stage=stage,
-                accountable_role="/".join(accountable) or None,
-                due_date=due,
+                path=path_label(results, results.value(result, SH.resultPath), names),
+                value=results.value(result, SH.value),
+                due=due,
             )
         )
-    found.sort(key=lambda r: (r.opportunity, r.rule, r.focus_node, r.path or "", r.value or ""))
     return Report(
         as_of=as_of,
-        results=found,
-        graph=results,
+        results=in_order(found),
+        build_graph=lambda: results,
         opportunities=[reader.record_id(o) for o in opportunities],
         warnings=warnings,
+    )
+
+
+def describe(
+    context: ValidationContext,
+    rule: Rule,
+    opportunity: URIRef,
+    stages: Sequence[Node],
+    *,
+    focus: Node | None,
+    severity: URIRef,
+    message: str,
+    path: str | None,
+    value: Node | None,
+    due: date | None,
+) -> ValidationResult:
+    """One SHACL result told in the report's terms: the record's id, its current stage (from
+    ``stages``, the opportunity's mcem:currentStage values) and who is accountable."""
+    accountable = rule.accountable or _leads(context, stages)
+    return ValidationResult(
+        opportunity=context.reader.record_id(opportunity),
+        rule=rule.id,
+        severity=SEVERITIES[severity],
+        message=message,
+        focus_node=str(focus),
+        path=path,
+        value=None if value is None else _value(value, context.terms.code),
+        stage=context.deriver.number(list(stages)),
+        accountable_role="/".join(accountable) or None,
+        due_date=due,
+    )
+
+
+def in_order(results: list[ValidationResult]) -> list[ValidationResult]:
+    """Results in the report's order: by opportunity, rule, focus node, path, value."""
+    return sorted(
+        results, key=lambda r: (r.opportunity, r.rule, r.focus_node, r.path or "", r.value or "")
     )
 
 
@@ -223,10 +265,8 @@ def _value(value: Node, code: Any) -> str | None:
     return None  # a blank node: its label means nothing to a reader
 
 
-def _current_leads(
-    context: ValidationContext, records: Graph, opportunity: URIRef
-) -> tuple[str, ...]:
-    stages = list(records.objects(opportunity, MCEM.currentStage))
+def _leads(context: ValidationContext, stages: Sequence[Node]) -> tuple[str, ...]:
+    """The lead roles of the opportunity's one current stage."""
     if len(stages) != 1:
         return ()
     leads = context.methodology.asserted.objects(stages[0], MCEM.leadRole)

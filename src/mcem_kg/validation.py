@@ -29,6 +29,7 @@ from rdflib.term import Node
 from mcem_kg import sparql_cache
 from mcem_kg.calendar import Calendar
 from mcem_kg.derive import Deriver, MethodologyFacts
+from mcem_kg.engine.compiler import CompiledShapes, compile_shapes
 from mcem_kg.errors import InvalidInputError, QueryTimeoutError
 from mcem_kg.methodology import Methodology, load_methodology
 from mcem_kg.records import RecordBatch, RecordReader, unwrap
@@ -56,6 +57,8 @@ class ValidationContext:
     calendar: Calendar
     # The methodology, asserted and inferred, in one graph (read at start-up).
     knowledge: Graph
+    # The shapes compiled to SPARQL, for validating in a store (mcem_kg.engine).
+    compiled: CompiledShapes
 
 
 class OpportunityValidator:
@@ -97,11 +100,13 @@ class OpportunityValidator:
         methodology = methodology or load_methodology(settings.ontology_dir)
         knowledge = methodology.asserted + methodology.inferred
         terms = TermIndex.build(knowledge)
+        shapes = ShapeSet.load(settings.shapes_dir, knowledge, terms)
         context = ValidationContext(
             methodology=methodology,
             terms=terms,
             reader=RecordReader.load(settings.ontology_dir, terms, settings.data_namespace),
-            shapes=ShapeSet.load(settings.shapes_dir, knowledge, terms),
+            shapes=shapes,
+            compiled=compile_shapes(shapes.graph),
             deriver=Deriver(MethodologyFacts.read(knowledge, settings.ontology_dir)),
             calendar=Calendar.from_spec(settings.holidays),
             knowledge=knowledge,
@@ -142,7 +147,7 @@ class OpportunityValidator:
         target = self.stage(to_stage) if to_stage is not None else None
         records = Graph()
         records += batch.graph
-        warnings = [*batch.warnings, *self._screen(records)]
+        warnings = [*batch.warnings, *self.screen(records)]
         self.context.deriver.derive(records, day, calendar or self.context.calendar, target)
         reports = []
         # One opportunity at a time: pySHACL's cost grows faster than the data graph, and a
@@ -157,7 +162,7 @@ class OpportunityValidator:
             reports.append(results)
         return build_report(self.context, records, merge_reports(reports), day, warnings)
 
-    def _screen(self, records: Graph) -> list[str]:
+    def screen(self, records: Graph) -> list[str]:
         """Records use the methodology's terms; they may not restate them. What a record says
         of a stage, role or handoff (a role of its own, another stage number) is dropped with
         a warning; a term of the ontology's namespace that the ontology lacks (a typo such as

@@ -64,6 +64,7 @@ def write(
         raise UnsupportedMediaTypeError(media_type, list(RDF_INPUTS))
     service.graphs.check_writable({graph or ""})
     created = service.store.write_graph(graph, body, fmt.media_type, replace=replace)
+    service.pipeline.changed([graph or ""])
     return HTTPStatus.CREATED if created else HTTPStatus.NO_CONTENT
 
 
@@ -168,6 +169,7 @@ def router(service: Service) -> APIRouter:
         graph = target(request.query_params.multi_items())
         service.graphs.check_writable({graph or ""})
         service.store.delete_graph(graph)
+        service.pipeline.changed([graph or ""])
         return Response(status_code=HTTPStatus.NO_CONTENT)
 
     return api

@@ -194,6 +194,7 @@ def run(service: Service, request: ProtocolRequest, accept: str | None) -> Answe
         if written is not None:
             service.graphs.check_writable(written)
         service.store.update(request.text, timeout=settings.query_timeout)
+        service.pipeline.changed(None if written is None else sorted(written))
         return None
     return service.store.query(
         request.text,

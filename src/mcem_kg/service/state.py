@@ -8,56 +8,16 @@ import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from rdflib import Graph
-
-from mcem_kg.errors import PermissionDeniedError
 from mcem_kg.graph import KnowledgeGraph
 from mcem_kg.inputs import InputReader, Source
 from mcem_kg.pipeline import Pipeline
 from mcem_kg.settings import Settings
 from mcem_kg.store import Store, open_store
-from mcem_kg.store.checks import ANY_GRAPH
+from mcem_kg.store.layout import GraphNames
 from mcem_kg.validation import OpportunityValidator
 from mcem_kg.writer import RecordWriter
 
 log = logging.getLogger("mcem_kg.service")
-
-
-@dataclass(frozen=True, slots=True)
-class GraphNames:
-    """The named graphs the service keeps (documented in the README)."""
-
-    methodology: str
-    inferred: str
-    shapes: str
-
-    @property
-    def own(self) -> frozenset[str]:
-        """The graphs written from the data files at every start, not by clients."""
-        return frozenset({self.methodology, self.inferred, self.shapes})
-
-    def check_writable(self, graphs: set[str]) -> None:
-        """Refuse a write to the service's own graphs: it would be undone at the next start
-        (ontology/ and shapes/ are the source of truth)."""
-        if ANY_GRAPH in graphs:
-            raise PermissionDeniedError(
-                "this update may write any graph (ALL, NAMED or GRAPH ?g), the methodology's "
-                "own among them; name the graphs it writes"
-            )
-        own = sorted(graphs & self.own)
-        if own:
-            raise PermissionDeniedError(
-                f"{', '.join(own)} is written from ontology/ and shapes/ at every start and "
-                "cannot be changed here; edit those files, or write to a graph of your own"
-            )
-
-    @classmethod
-    def under(cls, namespace: str) -> GraphNames:
-        return cls(
-            methodology=f"{namespace}methodology",
-            inferred=f"{namespace}inferred",
-            shapes=f"{namespace}shapes",
-        )
 
 
 @dataclass(slots=True)
@@ -113,15 +73,8 @@ class Service:
             self._scratch = tempfile.TemporaryDirectory(prefix="mcem-kg-store-")
             path = Path(self._scratch.name)
         store = open_store(path, self.settings)
-        self._pipeline = Pipeline(store, self.validator, self.writer)
-        first_start = not store.has_graph(self.graphs.methodology)
-        store.replace_graphs(
-            {
-                self.graphs.methodology: _ntriples(self.kg.methodology.asserted),
-                self.graphs.inferred: _ntriples(self.kg.methodology.inferred),
-                self.graphs.shapes: _ntriples(self.validator.context.shapes.graph),
-            }
-        )
+        self._pipeline = Pipeline(store, self.validator, self.writer, self.graphs)
+        first_start = self._pipeline.install_methodology()
         if first_start and self.settings.seed_files:
             self.seed(self.settings.seed_files)
 
@@ -139,7 +92,3 @@ class Service:
         if self._scratch is not None:
             self._scratch.cleanup()
             self._scratch = None
-
-
-def _ntriples(graph: Graph) -> bytes:
-    return graph.serialize(format="nt11", encoding="utf-8")

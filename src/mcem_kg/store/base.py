@@ -88,6 +88,12 @@ class Store(Protocol):
         each graph of ``delete`` removed. Nothing is written if any part fails."""
         ...
 
+    def bulk_load(self, data: bytes, media_type: str) -> None:
+        """Add a large amount of quads (N-Quads, TriG or JSON-LD) at a store's full speed.
+        Not atomic: a failure part-way may leave part of the data written; callers check
+        their input first and write quads that add to graphs holding nothing yet."""
+        ...
+
     def has_graph(self, graph: str) -> bool: ...
 
     def named_graphs(self, prefix: str = "") -> list[str]:

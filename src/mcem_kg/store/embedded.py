@@ -21,6 +21,7 @@ from mcem_kg.errors import (
     QuerySyntaxError,
     ResultTooLargeError,
     StoreUnavailableError,
+    UnsupportedMediaTypeError,
 )
 from mcem_kg.media import AnswerKind, negotiate
 from mcem_kg.store.base import Answer, Dataset
@@ -249,6 +250,17 @@ class EmbeddedStore:
         if steps:
             self._apply(" ;\n".join(s for s in steps if s))
 
+    def bulk_load(self, data: bytes, media_type: str) -> None:
+        kind = ox.RdfFormat.from_media_type(media_type)
+        if kind is None or not kind.supports_datasets:
+            raise UnsupportedMediaTypeError(media_type, [NQUADS_TYPE, TRIG_TYPE, JSONLD_TYPE])
+        try:
+            self._store.bulk_load(data, format=kind)
+        except SyntaxError as exc:
+            raise InvalidInputError(f"the data to load is not {kind.name}: {exc}") from exc
+        except OSError as exc:
+            raise StoreUnavailableError(f"the store cannot be written: {exc}") from exc
+
     def has_graph(self, graph: str) -> bool:
         return bool(self._store.contains_named_graph(_graph_name(graph)))
 
@@ -284,6 +296,9 @@ class EmbeddedStore:
 
 
 NT = ox.RdfFormat.N_TRIPLES
+NQUADS_TYPE = ox.RdfFormat.N_QUADS.media_type
+TRIG_TYPE = ox.RdfFormat.TRIG.media_type
+JSONLD_TYPE = ox.RdfFormat.JSON_LD.media_type
 
 
 def _insert(graphs: Mapping[str, bytes] | Mapping[str | None, bytes]) -> str:

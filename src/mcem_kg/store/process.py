@@ -210,6 +210,9 @@ class ProcessStore:
     def replace_graphs(self, graphs: Mapping[str, bytes], *, delete: Sequence[str] = ()) -> None:
         self._write("replace_graphs", (dict(graphs),), {"delete": list(delete)})
 
+    def bulk_load(self, data: bytes, media_type: str) -> None:
+        self._write("bulk_load", (data, media_type), {})
+
     def has_graph(self, graph: str) -> bool:
         return cast(bool, self._read("has_graph", (graph,)))
 

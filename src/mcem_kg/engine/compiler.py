@@ -1,0 +1,169 @@
+"""The shapes graph compiled into checks: one SPARQL SELECT per constraint of each shape that
+has targets, finding every violation of it in the store at once.
+
+This is the SHACL-to-SPARQL approach of engines such as SHACL2SPARQL (Corman et al.,
+"Validating SHACL constraints over a SPARQL endpoint", ISWC 2019): the targets become a focus
+set, each constraint a query over it (:mod:`~mcem_kg.engine.core` for SHACL Core,
+:mod:`~mcem_kg.engine.sparql` for SHACL-SPARQL). A shape is compiled whole or not at all: if
+any of its constraints is beyond the compiler, the shape is listed as uncompiled, with the
+reason, and pySHACL validates it (:mod:`~mcem_kg.engine.fallback`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.term import Node
+
+from mcem_kg.engine.core import (
+    Unsupported,
+    core_constraints,
+    focus_set,
+    targets,
+    value_nodes,
+)
+from mcem_kg.engine.sparql import component_constraints, sparql_constraints
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+_NOTHING = "SELECT ?this WHERE { VALUES ?this { } }"
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One constraint of one shape with targets, as a query for all of its violations."""
+
+    # The shape with the targets, and the shape the results name (it or a property shape).
+    shape: Node
+    source_shape: Node
+    component: URIRef
+    severity: URIRef
+    messages: tuple[Literal, ...]
+    path: Node | None
+    # The SELECT of ``?this`` (and ``?value``), with ``#FOCUS#`` where a run may restrict
+    # the focus nodes (a VALUES block).
+    select: str
+    # A SPARQL-based check without ``?value``: the value of its results is the focus node
+    # (SHACL 5.3.2).
+    value_is_focus: bool = False
+
+    def query(self, restriction: str = "") -> str:
+        return self.select.replace("#FOCUS#", restriction)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledShapes:
+    """The checks of a shapes graph, and the shapes left to pySHACL with the reason."""
+
+    checks: tuple[Check, ...]
+    uncompiled: dict[Node, str]
+
+
+def compile_shapes(shapes: Graph) -> CompiledShapes:
+    """Compile every shape of ``shapes`` that has targets (and is not deactivated)."""
+    targeted = {s for p in _TARGETS for s in shapes.subjects(p, None)}
+    for kind in (SH.NodeShape, SH.PropertyShape):
+        for shape in shapes.subjects(RDF.type, kind):
+            is_class = (shape, RDF.type, RDFS.Class) in shapes
+            if is_class or (shape, RDF.type, OWL.Class) in shapes:
+                targeted.add(shape)
+    checks: list[Check] = []
+    uncompiled: dict[Node, str] = {}
+    for shape in sorted(targeted, key=str):
+        if _deactivated(shapes, shape):
+            continue
+        try:
+            checks += _Compiler(shapes).shape(shape)
+        except Unsupported as exc:
+            uncompiled[shape] = str(exc)
+    return CompiledShapes(checks=tuple(checks), uncompiled=uncompiled)
+
+
+def _deactivated(shapes: Graph, shape: Node) -> bool:
+    return shapes.value(shape, SH.deactivated) == Literal(True)
+
+
+class _Compiler:
+    def __init__(self, shapes: Graph) -> None:
+        self.shapes = shapes
+        self._nesting: list[Node] = []
+
+    def shape(self, shape: Node) -> list[Check]:
+        target = targets(self.shapes, shape)
+        if target is None:
+            return []
+        focus = focus_set(target)
+        if (shape, SH.path, None) in self.shapes:
+            return self._property(shape, shape, focus)
+        found = self._node_level(shape, shape, focus)
+        for prop in self.shapes.objects(shape, SH.property):
+            if not _deactivated(self.shapes, prop):
+                found += self._property(shape, prop, focus)
+        return found
+
+    def _check(self, shape: Node, source: Node, **fields: object) -> Check:
+        severity = self.shapes.value(source, SH.severity) or SH.Violation
+        if "messages" not in fields or not fields["messages"]:
+            fields["messages"] = tuple(
+                m for m in self.shapes.objects(source, SH.message) if isinstance(m, Literal)
+            )
+        return Check(shape=shape, source_shape=source, severity=severity, **fields)  # type: ignore[arg-type]
+
+    def _node_level(self, shape: Node, source: Node, focus: str) -> list[Check]:
+        values = value_nodes(self.shapes, focus, None)
+        found = [
+            self._check(shape, source, component=component, path=None, select=make(focus, values))
+            for component, make in core_constraints(self.shapes, source, None, self.failing)
+        ]
+        sparql = sparql_constraints(self.shapes, source)
+        sparql += component_constraints(self.shapes, source, is_node_shape=True)
+        found += [
+            self._check(
+                shape,
+                source,
+                component=check.component,
+                path=None,
+                messages=check.messages,
+                select=check.query(focus),
+                value_is_focus=not check.selects_value,
+            )
+            for check in sparql
+        ]
+        return found
+
+    def _property(self, shape: Node, prop: Node, focus: str) -> list[Check]:
+        path = self.shapes.value(prop, SH.path)
+        if path is None:
+            raise Unsupported("a property shape without sh:path")
+        if (prop, SH.sparql, None) in self.shapes:
+            raise Unsupported("a SPARQL constraint on a property shape")
+        if component_constraints(self.shapes, prop, is_node_shape=False):
+            raise Unsupported("a SPARQL-based component on a property shape")
+        if (prop, SH.property, None) in self.shapes:
+            raise Unsupported("sh:property on a property shape")
+        values = value_nodes(self.shapes, focus, path)
+        return [
+            self._check(shape, prop, component=component, path=path, select=make(focus, values))
+            for component, make in core_constraints(self.shapes, prop, path, self.failing)
+        ]
+
+    def failing(self, shape: Node, candidates: str) -> str:
+        """The SELECT of the ``?this`` among ``candidates`` that do not conform to
+        ``shape`` (for sh:node and sh:qualifiedValueShape)."""
+        if shape in self._nesting:
+            raise Unsupported("recursive shapes")
+        if _deactivated(self.shapes, shape):
+            return _NOTHING
+        self._nesting.append(shape)
+        try:
+            checks = self._node_level(shape, shape, candidates)
+            for prop in self.shapes.objects(shape, SH.property):
+                if not _deactivated(self.shapes, prop):
+                    checks += self._property(shape, prop, candidates)
+        finally:
+            self._nesting.pop()
+        if not checks:
+            return _NOTHING
+        union = " UNION ".join(f"{{ {c.query()} }}" for c in checks)
+        return f"SELECT DISTINCT ?this WHERE {{ {union} }}"

@@ -1,0 +1,300 @@
+"""Validating the opportunities of a store with the compiled checks, in the store.
+
+A run brings the day-dependent entailments to the validation day, sends every check's query
+to the store (two at a time: the machines this serves have two cores), hands the shapes the
+compiler left aside to pySHACL, and tells each result in the report's terms with three more
+queries: which opportunity each focus node belongs to, the opportunities' current stages, and
+the due dates of the deadline results. The report is the one pySHACL's results give
+(:func:`mcem_kg.report.build_report`); the equivalence tests hold the two to that.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import orjson
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+from rdflib.term import Node
+
+from mcem_kg.engine.compiler import Check, CompiledShapes
+from mcem_kg.engine.fallback import Fallback, Finding
+from mcem_kg.entailment import StoreEntailer
+from mcem_kg.errors import QueryTimeoutError
+from mcem_kg.report import Report, describe, in_order, path_label
+from mcem_kg.shapes import MCEMSH
+from mcem_kg.store import Store
+from mcem_kg.validation import ValidationContext
+from mcem_kg.vocabulary import MCEM
+
+JSON = "application/sparql-results+json"
+# Graphs per lookup query (a VALUES block of this many IRIs).
+BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    graphs: list[str]
+    restriction: str
+    timeout: float | None
+    started: float
+
+    def left(self) -> float | None:
+        """The seconds left; :class:`QueryTimeoutError` when there are none."""
+        if self.timeout is None:
+            return None
+        left = self.timeout - (time.monotonic() - self.started)
+        if left <= 0:
+            raise QueryTimeoutError(self.timeout)
+        return left
+
+
+class BulkValidator:
+    """Validates stored opportunities with compiled shapes; safe to share between threads
+    when each run's store calls are (they are for both stores)."""
+
+    def __init__(
+        self,
+        context: ValidationContext,
+        compiled: CompiledShapes,
+        entailer: StoreEntailer,
+        fallback: Fallback,
+        workers: int = 2,
+    ) -> None:
+        self.context = context
+        self.compiled = compiled
+        self.entailer = entailer
+        self.fallback = fallback
+        self.workers = workers
+
+    def validate(
+        self,
+        store: Store,
+        graphs: Sequence[str],
+        as_of: date,
+        timeout: float | None = None,
+        *,
+        everything: bool = False,
+        started: float | None = None,
+    ) -> Report:
+        """Validate the opportunities whose graphs are ``graphs`` as of ``as_of``; with
+        ``everything``, they are all of the store's, and the checks run unrestricted. Past
+        ``timeout`` seconds (counted from ``started``, a ``time.monotonic()``, by default
+        now) the run stops with :class:`QueryTimeoutError`."""
+        started = time.monotonic() if started is None else started
+        plan = _Plan(
+            graphs=list(graphs),
+            restriction="" if everything else self._restriction(graphs),
+            timeout=timeout,
+            started=started,
+        )
+        if not plan.graphs:
+            return Report(as_of=as_of, results=[], opportunities=[])
+        self.entailer.refresh(store, as_of, None if not plan.restriction else plan.graphs)
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="mcem-check") as pool:
+            runs = [pool.submit(self._run, store, check, plan) for check in self.compiled.checks]
+            findings = [f for run in runs for f in run.result()]
+        if self.compiled.uncompiled:
+            findings += self.fallback.validate(store, plan.graphs, as_of, plan.left())
+        return self._report(store, plan, findings, as_of)
+
+    def _restriction(self, graphs: Sequence[str]) -> str:
+        """A focus set limited to the nodes of these opportunities' graphs (and their
+        entailed graphs): subjects, and objects, as any target may name either."""
+        names = [*graphs, *(self.entailer.names.entailed(g) for g in graphs)]
+        listed = " ".join(f"<{g}>" for g in names)
+        return (
+            f"VALUES ?g_ {{ {listed} }} {{ GRAPH ?g_ {{ ?this ?p_ ?o_ }} }} UNION "
+            "{ GRAPH ?g_ { ?s_ ?p_ ?this } }"
+        )
+
+    def _run(self, store: Store, check: Check, plan: _Plan) -> list[Finding]:
+        answer = store.query(check.query(plan.restriction), accept=JSON, timeout=plan.left())
+        rows = orjson.loads(answer.body)["results"]["bindings"]
+        message = str(check.messages[0]) if check.messages else _default_message(check)
+        found = []
+        for row in rows:
+            focus = _node(row["this"])
+            value = _node(row["value"]) if "value" in row else None
+            if value is None and check.value_is_focus:
+                value = focus
+            found.append(
+                Finding(
+                    focus=focus,
+                    source_shape=check.source_shape,
+                    component=check.component,
+                    severity=check.severity,
+                    message=message,
+                    path=check.path,
+                    value=value,
+                )
+            )
+        return found
+
+    # --- the report --------------------------------------------------------------------------
+
+    def _report(self, store: Store, plan: _Plan, findings: list[Finding], as_of: date) -> Report:
+        context = self.context
+        shapes = context.shapes
+        focus_nodes = {f.focus for f in findings}
+        owner = self._owners(store, plan, focus_nodes)
+        opportunities = {owner[f] for f in focus_nodes if f in owner}
+        stages = self._stages(store, opportunities, plan)
+        handoff_focus = {
+            f.focus for f in findings if shapes.rule_of_shape[f.source_shape].handoff is not None
+        }
+        dues = self._dues(store, handoff_focus, plan)
+        results = []
+        told: list[tuple[Finding, URIRef, date | None]] = []
+        for finding in findings:
+            rule = shapes.rule_of_shape.get(finding.source_shape)
+            opportunity = owner.get(finding.focus)
+            if opportunity is None:
+                continue  # a node of a graph that is not one of these opportunities'
+            if rule is None:
+                raise AssertionError(f"a result of a shape outside the rules: {finding.focus}")
+            due = dues.get((finding.focus, rule.handoff)) if rule.handoff is not None else None
+            told.append((finding, opportunity, due))
+            results.append(
+                describe(
+                    context,
+                    rule,
+                    opportunity,
+                    stages.get(opportunity, []),
+                    focus=finding.focus,
+                    severity=finding.severity,
+                    message=finding.message,
+                    path=finding.path_text
+                    or path_label(shapes.graph, finding.path, context.reader.field_names),
+                    value=finding.value,
+                    due=due,
+                )
+            )
+        return Report(
+            as_of=as_of,
+            results=in_order(results),
+            opportunities=[context.reader.record_id(g) for g in sorted(plan.graphs)],
+            build_graph=lambda: self._graph(told),
+        )
+
+    def _select(self, store: Store, sparql: str, plan: _Plan) -> list[dict[str, Any]]:
+        answer = store.query(sparql, accept=JSON, timeout=plan.left())
+        rows: list[dict[str, Any]] = orjson.loads(answer.body)["results"]["bindings"]
+        return rows
+
+    def _owners(self, store: Store, plan: _Plan, focus_nodes: Iterable[Node]) -> dict[Node, URIRef]:
+        """Each focus node -> the opportunity whose graph (or entailed graph) it is in."""
+        graphs = set(plan.graphs)
+        owner: dict[Node, URIRef] = {f: f for f in focus_nodes if str(f) in graphs}  # type: ignore[misc]
+        rest = [f for f in focus_nodes if f not in owner and isinstance(f, URIRef)]
+        for batch in _batches(rest):
+            listed = " ".join(f"<{f}>" for f in batch)
+            sparql = (
+                f"SELECT DISTINCT ?f ?g WHERE {{ VALUES ?f {{ {listed} }} "
+                "{ GRAPH ?g { ?f ?p ?o } } UNION { GRAPH ?g { ?s ?p ?f } } }"
+            )
+            for row in self._select(store, sparql, plan):
+                graph = row["g"]["value"]
+                graph = self.entailer.names.entailed_of(graph) or graph
+                if graph in graphs:
+                    owner.setdefault(URIRef(row["f"]["value"]), URIRef(graph))
+        return owner
+
+    def _stages(
+        self, store: Store, opportunities: Iterable[URIRef], plan: _Plan
+    ) -> dict[URIRef, list[Node]]:
+        stages: dict[URIRef, list[Node]] = {}
+        for batch in _batches(sorted(opportunities)):
+            listed = " ".join(f"<{g}>" for g in batch)
+            sparql = (
+                f"SELECT ?g ?stage WHERE {{ VALUES ?g {{ {listed} }} "
+                f"GRAPH ?g {{ ?g <{MCEM.currentStage}> ?stage }} }}"
+            )
+            for row in self._select(store, sparql, plan):
+                stages.setdefault(URIRef(row["g"]["value"]), []).append(_node(row["stage"]))
+        return stages
+
+    def _dues(
+        self, store: Store, focus_nodes: Iterable[Node], plan: _Plan
+    ) -> dict[tuple[Node, Node], date]:
+        dues: dict[tuple[Node, Node], date] = {}
+        for batch in _batches(sorted(f for f in focus_nodes if isinstance(f, URIRef))):
+            listed = " ".join(f"<{f}>" for f in batch)
+            sparql = (
+                f"SELECT ?f ?h ?date WHERE {{ VALUES ?f {{ {listed} }} "
+                f"?f <{MCEM.ownershipDue}> ?d . ?d <{MCEM.forHandoff}> ?h ; "
+                f"<{MCEM.dueDate}> ?date }}"
+            )
+            for row in self._select(store, sparql, plan):
+                day = _node(row["date"])
+                if isinstance(day, Literal) and isinstance(day.toPython(), date):
+                    key = (URIRef(row["f"]["value"]), URIRef(row["h"]["value"]))
+                    dues.setdefault(key, day.toPython())
+        return dues
+
+    def _graph(self, told: list[tuple[Finding, URIRef, date | None]]) -> Graph:
+        """The W3C validation report of the findings, tagged as pySHACL's are
+        (:func:`mcem_kg.report.build_report`)."""
+        shapes = self.context.shapes
+        graph = Graph()
+        report = BNode()
+        graph.add((report, RDF.type, SH.ValidationReport))
+        conforms = True
+        for finding, opportunity, due in told:
+            result = BNode()
+            conforms = conforms and finding.severity != SH.Violation
+            graph.add((report, SH.result, result))
+            graph.add((result, RDF.type, SH.ValidationResult))
+            graph.add((result, SH.focusNode, finding.focus))
+            graph.add((result, SH.sourceShape, finding.source_shape))
+            graph.add((result, SH.sourceConstraintComponent, finding.component))
+            graph.add((result, SH.resultSeverity, finding.severity))
+            graph.add((result, SH.resultMessage, Literal(finding.message)))
+            if finding.value is not None:
+                graph.add((result, SH.value, finding.value))
+            if finding.path is not None:
+                graph.add((result, SH.resultPath, finding.path))
+                _copy_list(shapes.graph, graph, finding.path)
+            rule = shapes.rule_of_shape[finding.source_shape]
+            graph.add((result, MCEMSH.rule, Literal(rule.id)))
+            graph.add((result, MCEMSH.opportunity, opportunity))
+            if due is not None:
+                graph.add((result, MCEMSH.dueDate, Literal(due)))
+        graph.add((report, SH.conforms, Literal(conforms)))
+        return graph
+
+
+def _copy_list(source: Graph, target: Graph, node: Node) -> None:
+    """Copy a path's blank-node structure (an RDF list, an inverse path) along with it."""
+    if not isinstance(node, BNode):
+        return
+    for predicate, value in source.predicate_objects(node):
+        target.add((node, predicate, value))
+        _copy_list(source, target, value)
+
+
+def _default_message(check: Check) -> str:
+    return f"The constraint {check.component.n3()} is not met."
+
+
+def _node(binding: dict[str, str]) -> Node:
+    """An RDF term from its SPARQL 1.1 JSON results form."""
+    kind, value = binding["type"], binding["value"]
+    if kind == "uri":
+        return URIRef(value)
+    if kind == "bnode":
+        return BNode(value)
+    if "xml:lang" in binding:
+        return Literal(value, lang=binding["xml:lang"])
+    datatype = binding.get("datatype")
+    return Literal(value, datatype=URIRef(datatype) if datatype else None)
+
+
+def _batches(items: Sequence[Node] | list[Node]) -> Iterable[Sequence[Node]]:
+    for start in range(0, len(items), BATCH):
+        yield items[start : start + BATCH]
