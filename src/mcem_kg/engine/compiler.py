@@ -14,17 +14,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from mcem_kg.engine.core import (
     Unsupported,
+    Violations,
     core_constraints,
     focus_set,
+    is_class,
     targets,
     value_nodes,
 )
-from mcem_kg.engine.sparql import component_constraints, sparql_constraints
+from mcem_kg.engine.sparql import (
+    Prefixes,
+    component_constraints,
+    merge,
+    prologue,
+    sparql_constraints,
+)
 
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 _NOTHING = "SELECT ?this WHERE { VALUES ?this { } }"
@@ -44,12 +52,16 @@ class Check:
     # The SELECT of ``?this`` (and ``?value``), with ``#FOCUS#`` where a run may restrict
     # the focus nodes (a VALUES block).
     select: str
-    # A SPARQL-based check without ``?value``: the value of its results is the focus node
-    # (SHACL 5.3.2).
+    # A SPARQL-based check: a result whose ``?value`` is unbound (or not selected) has the
+    # focus node as its value, the value node of a node shape (SHACL 5.3.2).
     value_is_focus: bool = False
+    # The (prefix, namespace) pairs the SELECT uses: those of the SPARQL-based constraints
+    # it is or nests.
+    prefixes: tuple[tuple[str, str], ...] = ()
 
     def query(self, restriction: str = "") -> str:
-        return self.select.replace("#FOCUS#", restriction)
+        """The text to run: the prologue, then the SELECT with ``restriction`` in place."""
+        return prologue(dict(self.prefixes)) + self.select.replace("#FOCUS#", restriction)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,8 +77,7 @@ def compile_shapes(shapes: Graph) -> CompiledShapes:
     targeted = {s for p in _TARGETS for s in shapes.subjects(p, None)}
     for kind in (SH.NodeShape, SH.PropertyShape):
         for shape in shapes.subjects(RDF.type, kind):
-            is_class = (shape, RDF.type, RDFS.Class) in shapes
-            if is_class or (shape, RDF.type, OWL.Class) in shapes:
+            if is_class(shapes, shape):
                 targeted.add(shape)
     checks: list[Check] = []
     uncompiled: dict[Node, str] = {}
@@ -88,12 +99,19 @@ class _Compiler:
     def __init__(self, shapes: Graph) -> None:
         self.shapes = shapes
         self._nesting: list[Node] = []
+        # The prefixes of the SPARQL-based constraints nested in the check being made: no
+        # PREFIX may stand inside a group, so they go up to the check's prologue.
+        self._hoisted: Prefixes = {}
 
     def shape(self, shape: Node) -> list[Check]:
         target = targets(self.shapes, shape)
         if target is None:
             return []
-        focus = focus_set(target)
+        return self._shape_checks(shape, focus_set(target))
+
+    def _shape_checks(self, shape: Node, focus: str) -> list[Check]:
+        """The checks of ``shape`` over ``focus``: a property shape's constraints are on the
+        values of its path (a qualified value shape may be one, SHACL 4.7.3)."""
         if (shape, SH.path, None) in self.shapes:
             return self._property(shape, shape, focus)
         found = self._node_level(shape, shape, focus)
@@ -110,11 +128,34 @@ class _Compiler:
             )
         return Check(shape=shape, source_shape=source, severity=severity, **fields)  # type: ignore[arg-type]
 
+    def _core(
+        self,
+        shape: Node,
+        source: Node,
+        path: Node | None,
+        constraint: tuple[URIRef, Violations],
+        *,
+        focus: str,
+        values: str,
+    ) -> Check:
+        """The check of a core constraint, with the prefixes of the SPARQL-based constraints
+        of the shapes it nests (sh:node, sh:qualifiedValueShape)."""
+        component, make = constraint
+        outer, self._hoisted = self._hoisted, {}
+        try:
+            select = make(focus, values)
+            prefixes = tuple(sorted(self._hoisted.items()))
+        finally:
+            self._hoisted = outer
+        return self._check(
+            shape, source, component=component, path=path, select=select, prefixes=prefixes
+        )
+
     def _node_level(self, shape: Node, source: Node, focus: str) -> list[Check]:
         values = value_nodes(self.shapes, focus, None)
         found = [
-            self._check(shape, source, component=component, path=None, select=make(focus, values))
-            for component, make in core_constraints(self.shapes, source, None, self.failing)
+            self._core(shape, source, None, constraint, focus=focus, values=values)
+            for constraint in core_constraints(self.shapes, source, None, self.failing)
         ]
         sparql = sparql_constraints(self.shapes, source)
         sparql += component_constraints(self.shapes, source, is_node_shape=True)
@@ -126,7 +167,8 @@ class _Compiler:
                 path=None,
                 messages=check.messages,
                 select=check.query(focus),
-                value_is_focus=not check.selects_value,
+                value_is_focus=True,
+                prefixes=tuple(sorted(check.prefixes.items())),
             )
             for check in sparql
         ]
@@ -144,8 +186,8 @@ class _Compiler:
             raise Unsupported("sh:property on a property shape")
         values = value_nodes(self.shapes, focus, path)
         return [
-            self._check(shape, prop, component=component, path=path, select=make(focus, values))
-            for component, make in core_constraints(self.shapes, prop, path, self.failing)
+            self._core(shape, prop, path, constraint, focus=focus, values=values)
+            for constraint in core_constraints(self.shapes, prop, path, self.failing)
         ]
 
     def failing(self, shape: Node, candidates: str) -> str:
@@ -157,13 +199,13 @@ class _Compiler:
             return _NOTHING
         self._nesting.append(shape)
         try:
-            checks = self._node_level(shape, shape, candidates)
-            for prop in self.shapes.objects(shape, SH.property):
-                if not _deactivated(self.shapes, prop):
-                    checks += self._property(shape, prop, candidates)
+            checks = self._shape_checks(shape, candidates)
         finally:
             self._nesting.pop()
         if not checks:
             return _NOTHING
-        union = " UNION ".join(f"{{ {c.query()} }}" for c in checks)
+        for check in checks:
+            merge(self._hoisted, dict(check.prefixes))
+        # Nested, a focus set is not restricted: the outer one is.
+        union = " UNION ".join(f"{{ {c.select.replace('#FOCUS#', '')} }}" for c in checks)
         return f"SELECT DISTINCT ?this WHERE {{ {union} }}"

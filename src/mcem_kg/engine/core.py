@@ -27,6 +27,22 @@ SUBCLASS = f"<{RDFS.subClassOf}>"
 CASTABLE = frozenset(
     {XSD.date, XSD.dateTime, XSD.time, XSD.decimal, XSD.integer, XSD.boolean, XSD.double, XSD.float}
 )
+# The types SPARQL derives from xsd:integer (SPARQL 1.1, 17.1): an integer lexical form within
+# the bounds (low, high) of the type (XML Schema 2, 3.3); None where there is no bound.
+INTEGER_RANGES: dict[URIRef, tuple[int | None, int | None]] = {
+    XSD.nonPositiveInteger: (None, 0),
+    XSD.negativeInteger: (None, -1),
+    XSD.long: (-(2**63), 2**63 - 1),
+    XSD.int: (-(2**31), 2**31 - 1),
+    XSD.short: (-(2**15), 2**15 - 1),
+    XSD.byte: (-(2**7), 2**7 - 1),
+    XSD.nonNegativeInteger: (0, None),
+    XSD.unsignedLong: (0, 2**64 - 1),
+    XSD.unsignedInt: (0, 2**32 - 1),
+    XSD.unsignedShort: (0, 2**16 - 1),
+    XSD.unsignedByte: (0, 2**8 - 1),
+    XSD.positiveInteger: (1, None),
+}
 NODE_KINDS = {
     SH.IRI: "isIRI(?value)",
     SH.BlankNode: "isBlank(?value)",
@@ -65,15 +81,26 @@ def rename(select: str, old: str, new: str) -> str:
 
 def instances(klass: Node, var: str) -> str:
     """``?var`` is a SHACL instance of ``klass``: typed with it or one of its subclasses in
-    the data graph (SHACL 3.2, "SHACL instance")."""
+    the data graph (SHACL 1.1, "SHACL instance")."""
     typed = f"?k_ {SUBCLASS}* {term(klass)} . ?{var} {TYPE} ?k_"
     return f"{{ SELECT DISTINCT ?{var} WHERE {{ {typed} }} }}"
+
+
+def is_class(shapes: Graph, shape: Node) -> bool:
+    """Whether ``shape`` is a class, and so has an implicit class target (SHACL 2.1.3.3): a
+    SHACL instance of rdfs:Class in the shapes graph, typed with it or with one of its
+    subclasses (a metaclass); owl:Class is taken as one too, as pySHACL takes it."""
+    for kind in shapes.objects(shape, RDF.type):
+        supers = shapes.transitive_objects(kind, RDFS.subClassOf)
+        if any(c in (RDFS.Class, OWL.Class) for c in supers):
+            return True
+    return False
 
 
 def targets(shapes: Graph, shape: Node) -> str | None:
     """A pattern binding ``?this`` to the shape's focus nodes; None if it has no target."""
     parts = [instances(c, "this") for c in shapes.objects(shape, SH.targetClass)]
-    if (shape, RDF.type, RDFS.Class) in shapes or (shape, RDF.type, OWL.Class) in shapes:
+    if is_class(shapes, shape):
         parts.append(instances(shape, "this"))  # implicit class target (2.1.3.3)
     nodes = [term(n) for n in shapes.objects(shape, SH.targetNode)]
     if nodes:
@@ -217,11 +244,8 @@ def _value_constraints(
         anti = f"MINUS {{ {instances(klass, 'value')} }}"
         found.append((SH.ClassConstraintComponent, _per_value(anti)))
     for datatype in shapes.objects(shape, SH.datatype):
-        checks = ["!isLiteral(?value)", f"datatype(?value) != {term(datatype)}"]
-        cast = ""
-        if datatype in CASTABLE:  # an ill-formed lexical form does not cast
-            cast = f"BIND ({term(datatype)}(STR(?value)) AS ?cast_)"
-            checks.append("!BOUND(?cast_)")
+        cast, ill_formed = _lexical_checks(datatype)
+        checks = ["!isLiteral(?value)", f"datatype(?value) != {term(datatype)}", *ill_formed]
         condition = f"{cast} FILTER ({' || '.join(checks)})"
         found.append((SH.DatatypeConstraintComponent, _per_value(condition)))
     for kind in shapes.objects(shape, SH.nodeKind):
@@ -240,6 +264,22 @@ def _value_constraints(
     for other in shapes.objects(shape, SH.node):
         found.append((SH.NodeConstraintComponent, _nonconforming(other, failing)))
     return found
+
+
+def _lexical_checks(datatype: Node) -> tuple[str, list[str]]:
+    """A BIND casting ``?value`` to ``?cast_``, and the conditions under which its lexical
+    form is ill-formed for ``datatype``: a datatype SPARQL supports accepts no ill-formed
+    literal (SHACL 4.1.2). A lexical form SPARQL cannot cast to the datatype is ill-formed; a
+    type derived from xsd:integer casts to xsd:integer, within the type's bounds."""
+    if datatype in CASTABLE:
+        return f"BIND ({term(datatype)}(STR(?value)) AS ?cast_)", ["!BOUND(?cast_)"]
+    if not isinstance(datatype, URIRef) or datatype not in INTEGER_RANGES:
+        return "", []
+    low, high = INTEGER_RANGES[datatype]
+    checks = ["!BOUND(?cast_)"]
+    checks += [f"?cast_ < {low}"] if low is not None else []
+    checks += [f"?cast_ > {high}"] if high is not None else []
+    return f"BIND ({term(XSD.integer)}(STR(?value)) AS ?cast_)", checks
 
 
 def _focus_where(condition: str) -> Violations:

@@ -31,7 +31,7 @@ _TOKENS = re.compile(
     r"|(?P<word>[A-Za-z_][A-Za-z_0-9]*)"
     r"|(?P<char>[\s\S])"
 )
-_VARIABLE = re.compile(r"\?[A-Za-z_0-9]+")
+_VARIABLE = re.compile(r"[?$]([A-Za-z_0-9]+)")
 # Words that make a group more than triple patterns and filters.
 _OTHER = frozenset(
     {"OPTIONAL", "MINUS", "UNION", "GRAPH", "BIND", "VALUES", "SERVICE", "SELECT", "EXISTS"}
@@ -121,15 +121,21 @@ def _parse(tokens: list[tuple[str, str]]) -> _Group:
 def _render(group: _Group, context: str, bound: set[str]) -> str:
     core = " ".join(group.triples)
     inner = f"{context} {core}"
-    known = bound | set(_VARIABLE.findall(core))
+    known = bound | _variables(core)
     parts = [core, *group.filters]
     for negated, text in group.negated:
-        shared = sorted(set(_VARIABLE.findall(text)) & known)
+        shared = sorted(_variables(text) & known)
         if not shared:
             raise _Kept("a negation sharing no variable with its group")
         body = _render(negated, inner, known)
         parts.append(f"MINUS {{ SELECT DISTINCT {' '.join(shared)} WHERE {{ {inner} {body} }} }}")
     return " ".join(p for p in parts if p)
+
+
+def _variables(text: str) -> set[str]:
+    """The variables of ``text``, each as ``?name``: ``$name`` is the same variable (SPARQL
+    1.1, 4.1.3), and a negation shares it with its group whichever way each writes it."""
+    return {f"?{name}" for name in _VARIABLE.findall(text)}
 
 
 def decorrelate(body: str, context: str, bound: set[str]) -> str | None:
