@@ -17,7 +17,6 @@ code serves an embedded store and one behind a process or a network.
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Iterable, Sequence
 from datetime import date
 
@@ -67,7 +66,8 @@ class StoreEntailer:
 
     def entailed(self, facts: OpportunityFacts, as_of: date) -> bytes:
         """The entailed graph of one opportunity, as N-Triples."""
-        return ntriples(self.deriver.entailed(facts, as_of, self.calendar))
+        graph = self.names.entailed(str(facts.opportunity))
+        return ntriples(self.deriver.entailed(facts, as_of, self.calendar), graph)
 
     def facts(self, store: Store, graphs: Sequence[str]) -> dict[str, OpportunityFacts]:
         """What derivation reads of each of ``graphs`` (opportunity graphs), from the store."""
@@ -93,32 +93,37 @@ class StoreEntailer:
         facts = self.facts(store, graphs)
         lines = []
         for graph in graphs:
-            name = f" <{self.names.entailed(graph)}> .\n"
-            for s, p, o in self.deriver.entailed(facts[graph], as_of, self.calendar):
-                lines.append(f"{_term(s)} {_term(p)} {_term(o)}{name}")
+            name = self.names.entailed(graph)
+            triples = ntriples(self.deriver.entailed(facts[graph], as_of, self.calendar), name)
+            lines += [f"{line[:-2]} <{name}> .\n" for line in triples.decode().splitlines()]
         return "".join(lines).encode("utf-8")
 
     # --- the day of validation ---------------------------------------------------------------
 
-    def refresh(self, store: Store, as_of: date, graphs: Sequence[str] | None = None) -> None:
-        """Bring ``mcem:duePassed`` of the entailed graphs (of ``graphs``; all if None) to
-        ``as_of``: a deadline has passed when its due date is before that day (a deadline
-        without a due date has always passed, and is left as it is)."""
-        if graphs is None:
-            scope = f'FILTER(STRSTARTS(STR(?e), "{self.names.entailed_prefix}"))'
-        else:
-            scope = "VALUES ?e { " + " ".join(f"<{self.names.entailed(g)}>" for g in graphs) + " }"
-        store.update(
+    def refresh(self, store: Store, as_of: date) -> int:
+        """Bring ``mcem:duePassed`` of every entailed graph to ``as_of``: a deadline has
+        passed when its due date is before that day (a deadline without a due date has
+        always passed, and is left as it is). The deadlines whose value changes are selected
+        first, so that a day that changes nothing writes nothing; returns how many changed."""
+        day = f'"{as_of.isoformat()}"^^<{XSD.date}>'
+        body = store.query(
             f"""PREFIX mcem: <{MCEM}>
-            DELETE {{ GRAPH ?e {{ ?due mcem:duePassed ?was }} }}
-            INSERT {{ GRAPH ?e {{ ?due mcem:duePassed ?now }} }}
-            WHERE {{
-              {scope}
-              GRAPH ?e {{ ?due mcem:dueDate ?date ; mcem:duePassed ?was }}
-              BIND (?date < "{as_of.isoformat()}"^^<{XSD.date}> AS ?now)
+            SELECT ?e ?due ?was ?now WHERE {{
+              {{ SELECT ?e ?due ?date WHERE {{ GRAPH ?e {{ ?due mcem:dueDate ?date }} }} }}
+              {{ SELECT ?e ?due ?was WHERE {{ GRAPH ?e {{ ?due mcem:duePassed ?was }} }} }}
+              BIND (?date < {day} AS ?now)
               FILTER (?now != ?was)
-            }}"""
-        )
+            }}""",
+            accept=TSV,
+        ).body.decode("utf-8")
+        changes = [row.split("\t") for row in body.splitlines()[1:]]
+        changes = [c for c in changes if self.names.entailed_of(c[0][1:-1]) is not None]
+        for start in range(0, len(changes), BATCH):
+            part = changes[start : start + BATCH]
+            old = " ".join(f"GRAPH {e} {{ {d} mcem:duePassed {w} }}" for e, d, w, _n in part)
+            new = " ".join(f"GRAPH {e} {{ {d} mcem:duePassed {n} }}" for e, d, _w, n in part)
+            store.update(f"PREFIX mcem: <{MCEM}> DELETE DATA {{ {old} }} ; INSERT DATA {{ {new} }}")
+        return len(changes)
 
 
 class _Rows:
@@ -201,22 +206,17 @@ def _short_datatype(text: str) -> URIRef:
     return XSD.decimal if "." in text and "e" not in text.lower() else XSD.double
 
 
-def _term(node: Node) -> str:
-    if isinstance(node, BNode):
-        return f"_:e{node}"
-    return node.n3()
-
-
-def ntriples(triples: Iterable[Triple]) -> bytes:
-    """Triples as N-Triples; blank nodes get labels no other write uses."""
-    labels: dict[Node, str] = {}
+def ntriples(triples: Iterable[Triple], graph: str) -> bytes:
+    """The triples of the entailed graph ``graph`` as N-Triples. Its blank nodes (the
+    deadlines) are named with IRIs of the graph's own (``graph#due1``, ...), so that an update
+    can name them; nothing else uses these IRIs."""
+    names: dict[Node, str] = {}
     lines = []
     for triple in triples:
         terms = []
         for node in triple:
             if isinstance(node, BNode):
-                node_label = labels.setdefault(node, f"_:e{uuid.uuid4().hex}")
-                terms.append(node_label)
+                terms.append(names.setdefault(node, f"<{graph}#due{len(names) + 1}>"))
             else:
                 terms.append(node.n3())
         lines.append(" ".join(terms) + " .\n")

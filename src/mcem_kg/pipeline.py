@@ -230,9 +230,8 @@ class Pipeline:
             with self._validating:
                 report = self._current.report(day)
                 if report is None:
-                    graphs = self._graphs()
                     report = self.engine.validate(
-                        self.store, graphs, day, timeout, everything=True, started=started
+                        self.store, self._graphs, day, timeout, started=started
                     )
                     self._current.keep(report)
             return self.summarize(report)
@@ -327,11 +326,13 @@ class Pipeline:
         sparql = (
             f"SELECT DISTINCT ?g WHERE {{ {where} "
             f"{{ VALUES ?c {{ {classes} }} GRAPH ?g {{ ?g <{RDF.type}> ?c }} }} UNION "
-            f"{{ VALUES ?p {{ {properties} }} GRAPH ?g {{ ?g ?p ?o }} }} }} ORDER BY ?g"
+            f"{{ VALUES ?p {{ {properties} }} GRAPH ?g {{ ?g ?p ?o }} }} }}"
         )
         answer = self.store.query(sparql, accept="application/sparql-results+json")
         rows = json.loads(answer.body)["results"]["bindings"]
-        return [row["g"]["value"] for row in rows]
+        # Sorted here: the store's ORDER BY over 100,000 IRIs took a minute (it compares
+        # the strings, looked up for every comparison).
+        return sorted(row["g"]["value"] for row in rows)
 
 
 def _ntriples(graph: Graph) -> bytes:

@@ -53,8 +53,7 @@ def validate_sources(
             ]
             warnings = [w for b in batches for w in b.warnings]
             importer.load(batches, as_of=day)
-        graphs = pipeline.stored_graphs()
-        report = pipeline.engine.validate(store, graphs, day, everything=True)
+        report = pipeline.engine.validate(store, pipeline.stored_graphs, day)
     finally:
         store.close()
     return replace(report, warnings=warnings)

@@ -49,8 +49,7 @@ class Check:
     severity: URIRef
     messages: tuple[Literal, ...]
     path: Node | None
-    # The SELECT of ``?this`` (and ``?value``), with ``#FOCUS#`` where a run may restrict
-    # the focus nodes (a VALUES block).
+    # The SELECT of ``?this`` (and ``?value``) over all focus nodes.
     select: str
     # A SPARQL-based check: a result whose ``?value`` is unbound (or not selected) has the
     # focus node as its value, the value node of a node shape (SHACL 5.3.2).
@@ -59,9 +58,9 @@ class Check:
     # it is or nests.
     prefixes: tuple[tuple[str, str], ...] = ()
 
-    def query(self, restriction: str = "") -> str:
-        """The text to run: the prologue, then the SELECT with ``restriction`` in place."""
-        return prologue(dict(self.prefixes)) + self.select.replace("#FOCUS#", restriction)
+    def query(self) -> str:
+        """The text to run: the prologue, then the SELECT."""
+        return prologue(dict(self.prefixes)) + self.select
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,6 +205,5 @@ class _Compiler:
             return _NOTHING
         for check in checks:
             merge(self._hoisted, dict(check.prefixes))
-        # Nested, a focus set is not restricted: the outer one is.
-        union = " UNION ".join(f"{{ {c.select.replace('#FOCUS#', '')} }}" for c in checks)
+        union = " UNION ".join(f"{{ {c.select} }}" for c in checks)
         return f"SELECT DISTINCT ?this WHERE {{ {union} }}"

@@ -113,8 +113,10 @@ def targets(shapes: Graph, shape: Node) -> str | None:
 
 
 def focus_set(target: str) -> str:
-    """The focus set of a target pattern; ``#FOCUS#`` is where a run may restrict it."""
-    return f"{{ SELECT DISTINCT ?this WHERE {{ #FOCUS#\n {target} }} }}"
+    """The focus set of a target pattern (a class target is one already)."""
+    if target.startswith("{ SELECT DISTINCT ?this WHERE") and " UNION " not in target:
+        return target
+    return f"{{ SELECT DISTINCT ?this WHERE {{ {target} }} }}"
 
 
 # --- property paths (SHACL 2.3.1) ------------------------------------------------------------
@@ -159,10 +161,11 @@ def steps(shapes: Graph, node: Node) -> list[str] | None:
 
 def walk(shapes: Graph, node: Node, start: str, end: str) -> str:
     """A pattern joining ``?start`` to ``?end`` along the path: each step of a sequence its
-    own sub-SELECT (joined by hash), other paths as one SPARQL path."""
+    own sub-SELECT (evaluated once, joined by hash), other paths as one SPARQL path, also in a
+    sub-SELECT of its own."""
     found = steps(shapes, node)
-    if found is None or len(found) == 1:
-        return f"?{start} {path(shapes, node)} ?{end} ."
+    if found is None:
+        return f"{{ SELECT ?{start} ?{end} WHERE {{ ?{start} {path(shapes, node)} ?{end} }} }}"
     names = [start, *(f"step{i}_" for i in range(1, len(found))), end]
     return " ".join(
         f"{{ SELECT ?{a} ?{b} WHERE {{ ?{a} {p} ?{b} }} }}"
@@ -194,7 +197,8 @@ def _per_value(condition: str) -> Violations:
 
 def _count(values: str, extra: str = "") -> str:
     return (
-        f"{{ SELECT ?this (COUNT(DISTINCT ?value) AS ?count) WHERE {{ {values} {extra} }} "
+        # The value nodes are distinct already (value_nodes).
+        f"{{ SELECT ?this (COUNT(?value) AS ?count) WHERE {{ {values} {extra} }} "
         "GROUP BY ?this }"
     )
 

@@ -31,6 +31,9 @@ _TOKENS = re.compile(
     r"|(?P<word>[A-Za-z_][A-Za-z_0-9]*)"
     r"|(?P<char>[\s\S])"
 )
+# One step of a sequence path that can stand as a predicate: an IRI or prefixed name, maybe
+# inverted.
+_STEP = re.compile(r"\^?(<[^<>\s]*>|[A-Za-z_][\w.-]*:[\w.-]*)")
 _VARIABLE = re.compile(r"[?$]([A-Za-z_0-9]+)")
 # Words that make a group more than triple patterns and filters.
 _OTHER = frozenset(
@@ -118,18 +121,174 @@ def _parse(tokens: list[tuple[str, str]]) -> _Group:
     return group
 
 
-def _render(group: _Group, context: str, bound: set[str]) -> str:
-    core = " ".join(group.triples)
-    inner = f"{context} {core}"
-    known = bound | _variables(core)
-    parts = [core, *group.filters]
+# A pattern of a context: its text and its variables.
+_Element = tuple[str, frozenset[str]]
+
+
+def _render(group: _Group, context: list[_Element], bound: set[str]) -> str:
+    """The group's patterns, each evaluated once (:func:`_hashed`), its filters, and each
+    negation as a MINUS of a sub-SELECT joined with the patterns of its context it needs
+    (:func:`_connecting`)."""
+    triples = [t for chunk in group.triples for t in _triples(_tokens(chunk))]
+    core: list[_Element] = [(_hashed(t), frozenset(_variables(t))) for t in triples]
+    known = bound | {v for _text, names in core for v in names}
+    inner = context + core
+    parts = [text for text, _names in core] + group.filters
     for negated, text in group.negated:
         shared = sorted(_variables(text) & known)
         if not shared:
             raise _Kept("a negation sharing no variable with its group")
-        body = _render(negated, inner, known)
-        parts.append(f"MINUS {{ SELECT DISTINCT {' '.join(shared)} WHERE {{ {inner} {body} }} }}")
+        own = [
+            frozenset(_variables(t)) for chunk in negated.triples for t in _triples(_tokens(chunk))
+        ]
+        needed = _connecting(inner, own, set(shared))
+        body = _render(negated, needed, known)
+        joined = " ".join(t for t, _names in needed)
+        parts.append(f"MINUS {{ SELECT DISTINCT {' '.join(shared)} WHERE {{ {joined} {body} }} }}")
     return " ".join(p for p in parts if p)
+
+
+def _connecting(
+    elements: list[_Element], own: list[frozenset[str]], shared: set[str]
+) -> list[_Element]:
+    """The fewest patterns of ``elements`` (the context) that bind the ``shared`` variables
+    the negation's own patterns ``own`` do not, and join the parts of the negation that share
+    no variable: a shortest chain of patterns for each, else a pattern that binds it alone.
+    Leaving out the context's other patterns only widens the sub-SELECT, which removes a
+    solution only when the negated pattern matches its values, so the result is the same;
+    joining what would otherwise be a cross product keeps it affordable."""
+    # Parts holding a shared variable were joined through the context; the others (a pattern
+    # on constants) are joined by the negation itself, as written.
+    parts = [part for part in _components(own) if part & shared]
+    start = set(parts[0]) if parts else set()
+    chosen: list[int] = []
+    for part in parts[1:]:
+        chain = _chain(elements, start, part)
+        if chain is None:
+            raise _Kept("a negation whose parts nothing joins")
+        chosen += chain
+        start |= part
+    bound = set().union(*own) if own else set()
+    for variable in sorted(shared - bound):
+        chain = _chain(elements, start, {variable}) if start else None
+        if chain is None:
+            holders = [i for i, (_t, names) in enumerate(elements) if variable in names]
+            if not holders:
+                raise _Kept(f"nothing binds {variable}")
+            chain = [min(holders, key=lambda i: len(elements[i][1]))]
+        chosen += chain
+    return [elements[i] for i in sorted(set(chosen))]
+
+
+def _components(patterns: list[frozenset[str]]) -> list[set[str]]:
+    """The variables of patterns, grouped by the joins between the patterns."""
+    parts: list[set[str]] = []
+    for names in patterns:
+        joined = [p for p in parts if p & names]
+        merged = set(names).union(*joined)
+        parts = [p for p in parts if not p & names] + [merged]
+    return parts
+
+
+def _chain(elements: list[_Element], start: set[str], goal: set[str]) -> list[int] | None:
+    """The patterns of a shortest join path from ``start`` to a variable of ``goal``
+    (breadth first over the variables); None if there is none."""
+    reached: dict[str, list[int]] = {v: [] for v in start}
+    frontier = list(start)
+    while frontier:
+        hit = [v for v in frontier if v in goal]
+        if hit:
+            return reached[hit[0]]
+        following = []
+        for current in frontier:
+            for index, (_text, names) in enumerate(elements):
+                if current not in names:
+                    continue
+                for other in names - reached.keys():
+                    reached[other] = [*reached[current], index]
+                    following.append(other)
+        frontier = following
+    return None
+
+
+def _hashed(triple: str) -> str:
+    """A triple pattern in a sub-SELECT of its own: evaluated once over the store and joined
+    by hash, rather than looked up once per solution of the patterns before it. For all focus
+    nodes at once the first is much faster; for a few, the second. A sequence path is joined
+    step by step the same way (SPARQL 1.1, 18.4: a sequence is the join of its steps)."""
+    names = _variables(triple)
+    if not names:
+        return triple
+    projected = " ".join(sorted(names))
+    subject, predicate, obj = triple.rstrip(" .").split(" ", 2)
+    steps = predicate.split("/")
+    if len(steps) > 1 and all(_STEP.fullmatch(step) for step in steps):
+        ends = [subject, *(f"?step{i}_" for i in range(1, len(steps))), obj]
+        joined = " ".join(
+            f"{{ SELECT {' '.join(sorted(_variables(f'{a} {b}')))} WHERE {{ {a} {step} {b} }} }}"
+            for a, step, b in zip(ends[:-1], steps, ends[1:], strict=True)
+        )
+        return f"{{ SELECT {projected} WHERE {{ {joined} }} }}"
+    return f"{{ SELECT {projected} WHERE {{ {triple} }} }}"
+
+
+def _terms(tokens: list[tuple[str, str]]) -> list[str]:
+    """The terms and separators (``;``, ``,``) of one statement."""
+    found: list[str] = []
+    current: list[tuple[str, str]] = []
+    depth = 0
+    for kind, text in tokens:
+        if kind == "char" and text in "()":
+            depth += 1 if text == "(" else -1
+        if depth == 0 and kind == "char" and (text.isspace() or text in ";,"):
+            if current:
+                found.append(_text(current))
+                current = []
+            if text in ";,":
+                found.append(text)
+            continue
+        current.append((kind, text))
+    if current:
+        found.append(_text(current))
+    return found
+
+
+def _triples(tokens: list[tuple[str, str]]) -> list[str]:
+    """A basic graph pattern as single triple patterns (``;`` and ``,`` lists expanded)."""
+    statements: list[list[tuple[str, str]]] = [[]]
+    for index, (kind, text) in enumerate(tokens):
+        number = (
+            0 < index < len(tokens) - 1
+            and tokens[index - 1][1][-1:].isdigit()
+            and tokens[index + 1][1][:1].isdigit()
+        )
+        if kind == "char" and text == "." and not number:
+            statements.append([])
+        else:
+            statements[-1].append((kind, text))
+    found = []
+    for statement in statements:
+        terms = _terms(statement)
+        if not terms:
+            continue
+        subject, rest = terms[0], terms[1:]
+        predicate: str | None = None
+        expecting = "predicate"
+        for term in rest:
+            if term == ";":
+                expecting = "predicate"
+            elif term == ",":
+                expecting = "object"
+            elif expecting == "predicate":
+                predicate, expecting = term, "object"
+            elif predicate is not None:
+                found.append(f"{subject} {predicate} {term} .")
+                expecting = "separator"
+            else:
+                raise _Kept("a triple pattern without a predicate")
+        if expecting != "separator" or predicate is None:
+            raise _Kept("an incomplete triple pattern")
+    return found
 
 
 def _variables(text: str) -> set[str]:
@@ -140,13 +299,11 @@ def _variables(text: str) -> set[str]:
 
 def decorrelate(body: str, context: str, bound: set[str]) -> str | None:
     """The group body ``body`` (a query's WHERE group, without braces) with its negations
-    decorrelated, given ``context``, a pattern joined before it that binds ``bound``; None
-    when the rewrite does not apply (see the module's text)."""
+    decorrelated and its triple patterns joined by hash, given ``context``, a pattern joined
+    before it that binds ``bound``; None when the rewrite does not apply (see the module's
+    text)."""
     try:
-        group = _parse(_tokens(body))
-        if not group.negated:
-            return None
-        return _render(group, context, bound)
+        return _render(_parse(_tokens(body)), [(context, frozenset(bound))], bound)
     except (_Kept, IndexError):
         return None
 

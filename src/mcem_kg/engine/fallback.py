@@ -24,10 +24,9 @@ from rdflib.term import Node
 
 from mcem_kg.errors import QueryTimeoutError
 from mcem_kg.report import path_label
-from mcem_kg.store import Store
+from mcem_kg.store import Store, terms
 from mcem_kg.store.layout import GraphNames
 
-TSV = "text/tab-separated-values"
 # Opportunities per batch sent to a worker.
 BATCH = 200
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
@@ -101,14 +100,12 @@ class Fallback:
 
     def _records(self, store: Store, graphs: Sequence[str]) -> list[str]:
         """The N-Triples of each opportunity: its record and its entailed graph."""
-        names = {g: g for g in graphs} | {self.names.entailed(g): g for g in graphs}
-        listed = " ".join(f"<{g}>" for g in names)
-        sparql = f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {listed} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-        lines: dict[str, list[str]] = {g: [] for g in graphs}
-        for row in store.query(sparql, accept=TSV).body.decode("utf-8").splitlines()[1:]:
-            g, s, p, o = row.split("\t")
-            lines[names[g[1:-1]]].append(f"{s} {p} {o} .\n")
-        return ["".join(lines[g]) for g in graphs]
+        names = [*graphs, *(self.names.entailed(g) for g in graphs)]
+        lines = terms.quads(store, names)
+        return [
+            "".join(f"{line} .\n" for line in [*lines[g], *lines[self.names.entailed(g)]])
+            for g in graphs
+        ]
 
 
 # --- in a worker -----------------------------------------------------------------------------

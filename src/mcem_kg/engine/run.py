@@ -10,8 +10,9 @@ the due dates of the deadline results. The report is the one pySHACL's results g
 
 from __future__ import annotations
 
+import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +29,12 @@ from mcem_kg.entailment import StoreEntailer
 from mcem_kg.errors import QueryTimeoutError
 from mcem_kg.report import Report, describe, in_order, path_label
 from mcem_kg.shapes import MCEMSH
-from mcem_kg.store import Store
+from mcem_kg.store import EmbeddedStore, Store, terms
 from mcem_kg.validation import ValidationContext
 from mcem_kg.vocabulary import MCEM
 
 JSON = "application/sparql-results+json"
+NQUADS = "application/n-quads"
 # Graphs per lookup query (a VALUES block of this many IRIs).
 BATCH = 5000
 
@@ -40,7 +42,6 @@ BATCH = 5000
 @dataclass(frozen=True, slots=True)
 class _Plan:
     graphs: list[str]
-    restriction: str
     timeout: float | None
     started: float
 
@@ -71,56 +72,94 @@ class BulkValidator:
         self.entailer = entailer
         self.fallback = fallback
         self.workers = workers
+        self._scratch_store: EmbeddedStore | None = None
+        self._scratch_lock = threading.Lock()
+        # Seconds each check took in the last run.
+        self._costs: dict[Check, float] = {}
 
     def validate(
         self,
         store: Store,
-        graphs: Sequence[str],
+        graphs: Sequence[str] | Callable[[], Sequence[str]],
         as_of: date,
         timeout: float | None = None,
         *,
-        everything: bool = False,
         started: float | None = None,
     ) -> Report:
-        """Validate the opportunities whose graphs are ``graphs`` as of ``as_of``; with
-        ``everything``, they are all of the store's, and the checks run unrestricted. Past
+        """Validate opportunities as of ``as_of``. ``graphs`` names their graphs, or is a
+        function listing all of the store's opportunities: then the checks run in the store,
+        all at once, while the listing runs beside them. Named graphs are copied into a
+        scratch store that holds only the methodology, and the checks run there, which for a
+        few opportunities costs milliseconds whatever the size of the store. Past
         ``timeout`` seconds (counted from ``started``, a ``time.monotonic()``, by default
         now) the run stops with :class:`QueryTimeoutError`."""
-        started = time.monotonic() if started is None else started
-        plan = _Plan(
-            graphs=list(graphs),
-            restriction="" if everything else self._restriction(graphs),
-            timeout=timeout,
-            started=started,
-        )
+        begun = time.monotonic() if started is None else started
+        if callable(graphs):
+            return self._validate(store, graphs, as_of, _Plan([], timeout, begun))
+        plan = _Plan(list(graphs), timeout, begun)
         if not plan.graphs:
             return Report(as_of=as_of, results=[], opportunities=[])
-        self.entailer.refresh(store, as_of, None if not plan.restriction else plan.graphs)
+        names = self.entailer.names
+        copied = [*plan.graphs, *(names.entailed(g) for g in plan.graphs)]
+        with self._scratch_lock:
+            scratch = self._scratch()
+            scratch.bulk_load(terms.nquads(store, copied), NQUADS)
+            try:
+                return self._validate(scratch, lambda: plan.graphs, as_of, plan)
+            finally:
+                scratch.replace_graphs({}, delete=copied)
+
+    def _scratch(self) -> EmbeddedStore:
+        """The scratch store: in memory, with the methodology's graphs."""
+        if self._scratch_store is None:
+            context, names = self.context, self.entailer.names
+            store = EmbeddedStore(None)
+            store.replace_graphs(
+                {
+                    names.methodology: _ntriples(context.methodology.asserted),
+                    names.inferred: _ntriples(context.methodology.inferred),
+                    names.shapes: _ntriples(context.shapes.graph),
+                }
+            )
+            self._scratch_store = store
+        return self._scratch_store
+
+    def _validate(
+        self,
+        store: Store,
+        listing: Callable[[], Sequence[str]],
+        as_of: date,
+        plan: _Plan,
+    ) -> Report:
+        self.entailer.refresh(store, as_of)
+        # Longest first, as the last run measured them (SPARQL-based ones before the rest
+        # until then): the two workers then finish together.
+        order = sorted(
+            self.compiled.checks,
+            key=lambda c: -self._costs.get(c, 1.0 if c.value_is_focus else 0.0),
+        )
         with ThreadPoolExecutor(self.workers, thread_name_prefix="mcem-check") as pool:
-            runs = [pool.submit(self._run, store, check, plan) for check in self.compiled.checks]
+            runs = [pool.submit(self._run, store, check, plan) for check in order]
+            listed = pool.submit(listing)
+            staged = pool.submit(self._stages, store, plan)
             findings = [f for run in runs for f in run.result()]
+            graphs = list(listed.result())
+            stages = staged.result()
+        plan = _Plan(graphs, plan.timeout, plan.started)
         if self.compiled.uncompiled:
             findings += self.fallback.validate(store, plan.graphs, as_of, plan.left())
-        return self._report(store, plan, findings, as_of)
-
-    def _restriction(self, graphs: Sequence[str]) -> str:
-        """A focus set limited to the nodes of these opportunities' graphs (and their
-        entailed graphs): subjects, and objects, as any target may name either."""
-        names = [*graphs, *(self.entailer.names.entailed(g) for g in graphs)]
-        listed = " ".join(f"<{g}>" for g in names)
-        return (
-            f"VALUES ?g_ {{ {listed} }} {{ GRAPH ?g_ {{ ?this ?p_ ?o_ }} }} UNION "
-            "{ GRAPH ?g_ { ?s_ ?p_ ?this } }"
-        )
+        return self._report(store, plan, findings, stages, as_of)
 
     def _run(self, store: Store, check: Check, plan: _Plan) -> list[Finding]:
-        answer = store.query(check.query(plan.restriction), accept=JSON, timeout=plan.left())
+        began = time.monotonic()
+        answer = store.query(check.query(), accept=JSON, timeout=plan.left())
+        self._costs[check] = time.monotonic() - began
         rows = orjson.loads(answer.body)["results"]["bindings"]
         message = str(check.messages[0]) if check.messages else _default_message(check)
         found = []
         for row in rows:
-            focus = _node(row["this"])
-            value = _node(row["value"]) if "value" in row else None
+            focus = terms.node(row["this"])
+            value = terms.node(row["value"]) if "value" in row else None
             if value is None and check.value_is_focus:
                 value = focus
             found.append(
@@ -138,13 +177,18 @@ class BulkValidator:
 
     # --- the report --------------------------------------------------------------------------
 
-    def _report(self, store: Store, plan: _Plan, findings: list[Finding], as_of: date) -> Report:
+    def _report(
+        self,
+        store: Store,
+        plan: _Plan,
+        findings: list[Finding],
+        stages: dict[URIRef, list[Node]],
+        as_of: date,
+    ) -> Report:
         context = self.context
         shapes = context.shapes
         focus_nodes = {f.focus for f in findings}
         owner = self._owners(store, plan, focus_nodes)
-        opportunities = {owner[f] for f in focus_nodes if f in owner}
-        stages = self._stages(store, opportunities, plan)
         handoff_focus = {
             f.focus for f in findings if shapes.rule_of_shape[f.source_shape].handoff is not None
         }
@@ -205,18 +249,12 @@ class BulkValidator:
                     owner.setdefault(URIRef(row["f"]["value"]), URIRef(graph))
         return owner
 
-    def _stages(
-        self, store: Store, opportunities: Iterable[URIRef], plan: _Plan
-    ) -> dict[URIRef, list[Node]]:
+    def _stages(self, store: Store, plan: _Plan) -> dict[URIRef, list[Node]]:
+        """Each opportunity's current stages (mcem:currentStage in its own graph)."""
         stages: dict[URIRef, list[Node]] = {}
-        for batch in _batches(sorted(opportunities)):
-            listed = " ".join(f"<{g}>" for g in batch)
-            sparql = (
-                f"SELECT ?g ?stage WHERE {{ VALUES ?g {{ {listed} }} "
-                f"GRAPH ?g {{ ?g <{MCEM.currentStage}> ?stage }} }}"
-            )
-            for row in self._select(store, sparql, plan):
-                stages.setdefault(URIRef(row["g"]["value"]), []).append(_node(row["stage"]))
+        sparql = f"SELECT ?g ?stage WHERE {{ GRAPH ?g {{ ?g <{MCEM.currentStage}> ?stage }} }}"
+        for row in self._select(store, sparql, plan):
+            stages.setdefault(URIRef(row["g"]["value"]), []).append(terms.node(row["stage"]))
         return stages
 
     def _dues(
@@ -231,7 +269,7 @@ class BulkValidator:
                 f"<{MCEM.dueDate}> ?date }}"
             )
             for row in self._select(store, sparql, plan):
-                day = _node(row["date"])
+                day = terms.node(row["date"])
                 if isinstance(day, Literal) and isinstance(day.toPython(), date):
                     key = (URIRef(row["f"]["value"]), URIRef(row["h"]["value"]))
                     dues.setdefault(key, day.toPython())
@@ -282,17 +320,8 @@ def _default_message(check: Check) -> str:
     return f"The constraint {check.component.n3()} is not met."
 
 
-def _node(binding: dict[str, str]) -> Node:
-    """An RDF term from its SPARQL 1.1 JSON results form."""
-    kind, value = binding["type"], binding["value"]
-    if kind == "uri":
-        return URIRef(value)
-    if kind == "bnode":
-        return BNode(value)
-    if "xml:lang" in binding:
-        return Literal(value, lang=binding["xml:lang"])
-    datatype = binding.get("datatype")
-    return Literal(value, datatype=URIRef(datatype) if datatype else None)
+def _ntriples(graph: Graph) -> bytes:
+    return graph.serialize(format="nt11", encoding="utf-8")
 
 
 def _batches(items: Sequence[Node] | list[Node]) -> Iterable[Sequence[Node]]:

@@ -141,8 +141,7 @@ def _joined(text: str, bound: dict[str, Node]) -> tuple[str, Prefixes]:
         raise Unsupported("a SELECT of ?path or ?failure")
     # The focus set joins the group first; negations are decorrelated against it.
     rewritten = decorrelate(body, FOCUS_SET, {"?this"})
-    joined = f"{head} {FOCUS_SET} {body if rewritten is None else rewritten} {rest}"
-    return joined, own
+    return f"{head} {FOCUS_SET} {body if rewritten is None else rewritten} {rest}", own
 
 
 def _messages(shapes: Graph, node: Node) -> tuple[Literal, ...]:
