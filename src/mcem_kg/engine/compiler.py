@@ -11,7 +11,7 @@ reason, and pySHACL validates it (:mod:`~mcem_kg.engine.fallback`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
@@ -39,6 +39,15 @@ _NOTHING = "SELECT ?this WHERE { VALUES ?this { } }"
 
 
 @dataclass(frozen=True, slots=True)
+class Reach:
+    """What the data must hold for a shape's targets to select anything: an instance of one
+    of ``classes`` (or of a subclass), or a triple with one of ``predicates``."""
+
+    classes: frozenset[URIRef]
+    predicates: frozenset[URIRef]
+
+
+@dataclass(frozen=True, slots=True)
 class Check:
     """One constraint of one shape with targets, as a query for all of its violations."""
 
@@ -57,6 +66,8 @@ class Check:
     # The (prefix, namespace) pairs the SELECT uses: those of the SPARQL-based constraints
     # it is or nests.
     prefixes: tuple[tuple[str, str], ...] = ()
+    # What the targets need in the data (None: nothing, a check that always runs).
+    reach: Reach | None = None
 
     def query(self) -> str:
         """The text to run: the prologue, then the SELECT."""
@@ -106,7 +117,28 @@ class _Compiler:
         target = targets(self.shapes, shape)
         if target is None:
             return []
-        return self._shape_checks(shape, focus_set(target))
+        reach = self._reach(shape)
+        return [
+            replace(check, reach=reach) for check in self._shape_checks(shape, focus_set(target))
+        ]
+
+    def _reach(self, shape: Node) -> Reach | None:
+        """What the shape's targets need in the data to select anything; None if a target
+        needs nothing there (sh:targetNode)."""
+        if (shape, SH.targetNode, None) in self.shapes:
+            return None
+        classes = set(self.shapes.objects(shape, SH.targetClass))
+        if is_class(self.shapes, shape):
+            classes.add(shape)
+        predicates = {
+            p
+            for kind in (SH.targetSubjectsOf, SH.targetObjectsOf)
+            for p in self.shapes.objects(shape, kind)
+        }
+        return Reach(
+            classes=frozenset(c for c in classes if isinstance(c, URIRef)),
+            predicates=frozenset(p for p in predicates if isinstance(p, URIRef)),
+        )
 
     def _shape_checks(self, shape: Node, focus: str) -> list[Check]:
         """The checks of ``shape`` over ``focus``: a property shape's constraints are on the

@@ -198,8 +198,7 @@ def _per_value(condition: str) -> Violations:
 def _count(values: str, extra: str = "") -> str:
     return (
         # The value nodes are distinct already (value_nodes).
-        f"{{ SELECT ?this (COUNT(?value) AS ?count) WHERE {{ {values} {extra} }} "
-        "GROUP BY ?this }"
+        f"{{ SELECT ?this (COUNT(?value) AS ?count) WHERE {{ {values} {extra} }} GROUP BY ?this }}"
     )
 
 

@@ -16,11 +16,10 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import orjson
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib.namespace import RDF, RDFS, SH
 from rdflib.term import Node
 
 from mcem_kg.engine.compiler import Check, CompiledShapes
@@ -35,6 +34,7 @@ from mcem_kg.vocabulary import MCEM
 
 JSON = "application/sparql-results+json"
 NQUADS = "application/n-quads"
+_TYPE = f"<{RDF.type}>"
 # Graphs per lookup query (a VALUES block of this many IRIs).
 BATCH = 5000
 
@@ -76,6 +76,7 @@ class BulkValidator:
         self._scratch_lock = threading.Lock()
         # Seconds each check took in the last run.
         self._costs: dict[Check, float] = {}
+        self._supers: dict[URIRef, frozenset[Node]] = {}
 
     def validate(
         self,
@@ -101,13 +102,42 @@ class BulkValidator:
             return Report(as_of=as_of, results=[], opportunities=[])
         names = self.entailer.names
         copied = [*plan.graphs, *(names.entailed(g) for g in plan.graphs)]
+        data = terms.nquads(store, copied)
+        checks = self._reaching(data)
         with self._scratch_lock:
             scratch = self._scratch()
-            scratch.bulk_load(terms.nquads(store, copied), NQUADS)
+            scratch.bulk_load(data, NQUADS)
             try:
-                return self._validate(scratch, lambda: plan.graphs, as_of, plan)
+                return self._validate(scratch, lambda: plan.graphs, as_of, plan, checks)
             finally:
                 scratch.replace_graphs({}, delete=copied)
+
+    def _reaching(self, nquads: bytes) -> tuple[Check, ...]:
+        """The checks whose targets can select a node of these few opportunities' graphs:
+        the others find nothing there (a check whose focus nodes are the methodology's own
+        finds nothing that belongs to an opportunity), and skipping them saves a query."""
+        predicates: set[str] = set()
+        classes: set[str] = set()
+        for line in nquads.decode("utf-8").splitlines():
+            _subject, predicate, rest = line.split(" ", 2)
+            predicates.add(predicate[1:-1])
+            if predicate == _TYPE:
+                classes.add(rest.split(" ", 1)[0][1:-1])
+        known = {str(c) for klass in classes for c in self._superclasses(URIRef(klass))}
+        return tuple(
+            check
+            for check in self.compiled.checks
+            if check.reach is None
+            or any(str(c) in known for c in check.reach.classes)
+            or any(str(p) in predicates for p in check.reach.predicates)
+        )
+
+    def _superclasses(self, klass: URIRef) -> frozenset[Node]:
+        if klass not in self._supers:
+            knowledge = self.context.knowledge
+            found = knowledge.transitive_objects(klass, RDFS.subClassOf)
+            self._supers[klass] = frozenset(c for c in found if c is not None)
+        return self._supers[klass]
 
     def _scratch(self) -> EmbeddedStore:
         """The scratch store: in memory, with the methodology's graphs."""
@@ -130,21 +160,26 @@ class BulkValidator:
         listing: Callable[[], Sequence[str]],
         as_of: date,
         plan: _Plan,
+        checks: tuple[Check, ...] | None = None,
     ) -> Report:
         self.entailer.refresh(store, as_of)
         # Longest first, as the last run measured them (SPARQL-based ones before the rest
         # until then): the two workers then finish together.
         order = sorted(
-            self.compiled.checks,
+            self.compiled.checks if checks is None else checks,
             key=lambda c: -self._costs.get(c, 1.0 if c.value_is_focus else 0.0),
         )
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="mcem-check") as pool:
-            runs = [pool.submit(self._run, store, check, plan) for check in order]
-            listed = pool.submit(listing)
-            staged = pool.submit(self._stages, store, plan)
-            findings = [f for run in runs for f in run.result()]
-            graphs = list(listed.result())
-            stages = staged.result()
+        if checks is not None:  # a few opportunities, in the scratch store: one at a time
+            findings = [f for check in order for f in self._run(store, check, plan)]
+            graphs, stages = list(listing()), self._stages(store, plan)
+        else:
+            with ThreadPoolExecutor(self.workers, thread_name_prefix="mcem-check") as pool:
+                runs = [pool.submit(self._run, store, check, plan) for check in order]
+                listed = pool.submit(listing)
+                staged = pool.submit(self._stages, store, plan)
+                findings = [f for run in runs for f in run.result()]
+                graphs = list(listed.result())
+                stages = staged.result()
         plan = _Plan(graphs, plan.timeout, plan.started)
         if self.compiled.uncompiled:
             findings += self.fallback.validate(store, plan.graphs, as_of, plan.left())
@@ -152,16 +187,12 @@ class BulkValidator:
 
     def _run(self, store: Store, check: Check, plan: _Plan) -> list[Finding]:
         began = time.monotonic()
-        answer = store.query(check.query(), accept=JSON, timeout=plan.left())
+        rows = [(row["this"], row.get("value")) for row in self._select(store, check.query(), plan)]
         self._costs[check] = time.monotonic() - began
-        rows = orjson.loads(answer.body)["results"]["bindings"]
         message = str(check.messages[0]) if check.messages else _default_message(check)
         found = []
-        for row in rows:
-            focus = terms.node(row["this"])
-            value = terms.node(row["value"]) if "value" in row else None
-            if value is None and check.value_is_focus:
-                value = focus
+        for focus, bound in rows:
+            value = focus if bound is None and check.value_is_focus else bound
             found.append(
                 Finding(
                     focus=focus,
@@ -226,10 +257,13 @@ class BulkValidator:
             build_graph=lambda: self._graph(told),
         )
 
-    def _select(self, store: Store, sparql: str, plan: _Plan) -> list[dict[str, Any]]:
+    def _select(self, store: Store, sparql: str, plan: _Plan) -> list[dict[str, Node]]:
+        """A SELECT's rows as rdflib terms (straight from the scratch store)."""
+        if isinstance(store, EmbeddedStore) and store.path is None:
+            return store.select(sparql)
         answer = store.query(sparql, accept=JSON, timeout=plan.left())
-        rows: list[dict[str, Any]] = orjson.loads(answer.body)["results"]["bindings"]
-        return rows
+        rows = orjson.loads(answer.body)["results"]["bindings"]
+        return [{name: terms.node(term) for name, term in row.items()} for row in rows]
 
     def _owners(self, store: Store, plan: _Plan, focus_nodes: Iterable[Node]) -> dict[Node, URIRef]:
         """Each focus node -> the opportunity whose graph (or entailed graph) it is in."""
@@ -243,10 +277,10 @@ class BulkValidator:
                 "{ GRAPH ?g { ?f ?p ?o } } UNION { GRAPH ?g { ?s ?p ?f } } }"
             )
             for row in self._select(store, sparql, plan):
-                graph = row["g"]["value"]
+                graph = str(row["g"])
                 graph = self.entailer.names.entailed_of(graph) or graph
                 if graph in graphs:
-                    owner.setdefault(URIRef(row["f"]["value"]), URIRef(graph))
+                    owner.setdefault(row["f"], URIRef(graph))
         return owner
 
     def _stages(self, store: Store, plan: _Plan) -> dict[URIRef, list[Node]]:
@@ -254,7 +288,7 @@ class BulkValidator:
         stages: dict[URIRef, list[Node]] = {}
         sparql = f"SELECT ?g ?stage WHERE {{ GRAPH ?g {{ ?g <{MCEM.currentStage}> ?stage }} }}"
         for row in self._select(store, sparql, plan):
-            stages.setdefault(URIRef(row["g"]["value"]), []).append(terms.node(row["stage"]))
+            stages.setdefault(URIRef(str(row["g"])), []).append(row["stage"])
         return stages
 
     def _dues(
@@ -269,9 +303,9 @@ class BulkValidator:
                 f"<{MCEM.dueDate}> ?date }}"
             )
             for row in self._select(store, sparql, plan):
-                day = terms.node(row["date"])
+                day = row["date"]
                 if isinstance(day, Literal) and isinstance(day.toPython(), date):
-                    key = (URIRef(row["f"]["value"]), URIRef(row["h"]["value"]))
+                    key = (row["f"], row["h"])
                     dues.setdefault(key, day.toPython())
         return dues
 
