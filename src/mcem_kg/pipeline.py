@@ -18,7 +18,7 @@ import json
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from rdflib import Graph, URIRef
@@ -197,6 +197,33 @@ class Pipeline:
         return [self._reader.record_id(iri) for iri in self._graphs()]
 
     # --- validating --------------------------------------------------------------------------
+
+    def validate_batch(
+        self, batch: RecordBatch, as_of: date | None = None, to_stage: object | None = None
+    ) -> Report:
+        """Records that are not stored, judged as stored ones are (by the compiled shapes, in
+        a scratch store); the report is :meth:`OpportunityValidator.validate`'s, which judges
+        a gate check (``to_stage``)."""
+        if to_stage is not None:
+            return self.validator.validate(batch, as_of, to_stage)
+        day = as_of or today()
+        records = Graph()
+        records += batch.graph
+        warnings = [*batch.warnings, *self.validator.screen(records)]
+        parts = self._parts(records)
+        lines = []
+        for iri, part in parts.items():
+            facts = OpportunityFacts.of(part, URIRef(iri))
+            entailed = self.names.entailed(iri)
+            for name, data in (
+                (iri, _ntriples(part)),
+                (entailed, self.entailer.entailed(facts, day)),
+            ):
+                lines += [
+                    f"{line[:-2]} <{name}> .\n" for line in data.decode().splitlines() if line
+                ]
+        report = self.engine.validate_data("".join(lines).encode(), sorted(parts), day)
+        return replace(report, warnings=warnings)
 
     def validate_stored(
         self, opportunity: str, as_of: date | None = None, to_stage: object | None = None

@@ -106,15 +106,13 @@ def generated(validator: OpportunityValidator, seed: int, count: int, share: flo
     return list(pipeline.records)
 
 
-@pytest.mark.parametrize(("seed", "count", "share", "day"), GENERATED)
+@pytest.mark.parametrize("pipeline", GENERATED, ids=[f"seed {g[0]}" for g in GENERATED])
 def test_generated_pipelines(
     validator: OpportunityValidator,
     inputs: InputReader,
-    seed: int,
-    count: int,
-    share: float,
-    day: date,
+    pipeline: tuple[int, int, float, date],
 ) -> None:
+    seed, count, share, day = pipeline
     sources = [source(generated(validator, seed, count, share))]
     reference = validator.validate(inputs.read(sources), day)
     assert len(key(reference)) > count * share / 2
@@ -139,9 +137,7 @@ def test_one_opportunity_revalidated_in_a_large_store(
         assert_same(stored.validate_stored(record["id"], AS_OF), reference)
 
 
-def test_the_kept_summary_follows_writes(
-    stored: Pipeline, validator: OpportunityValidator
-) -> None:
+def test_the_kept_summary_follows_writes(stored: Pipeline, validator: OpportunityValidator) -> None:
     records = generated(validator, 5, 60, 0.5)
     reader = validator.reader
     stored.write(reader.read(records, "records.json"))
@@ -156,3 +152,13 @@ def test_the_kept_summary_follows_writes(
     kept = stored.validate_all(day).report
     assert_same(kept, validator.validate(reader.read(now, "records.json"), day))
     assert kept.to_json() != before.report.to_json()
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_records_sent_to_be_validated(
+    stored: Pipeline, validator: OpportunityValidator, inputs: InputReader, path: Path
+) -> None:
+    """What ``POST /validate`` does: records judged in the scratch store, not stored."""
+    batch = inputs.read([Source.from_path(path)])
+    assert_same(stored.validate_batch(batch, AS_OF), validator.validate(batch, AS_OF))
+    assert stored.ids() == []

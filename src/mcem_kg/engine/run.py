@@ -102,7 +102,19 @@ class BulkValidator:
             return Report(as_of=as_of, results=[], opportunities=[])
         names = self.entailer.names
         copied = [*plan.graphs, *(names.entailed(g) for g in plan.graphs)]
-        data = terms.nquads(store, copied)
+        return self._in_scratch(terms.nquads(store, copied), plan, as_of)
+
+    def validate_data(self, nquads: bytes, graphs: Sequence[str], as_of: date) -> Report:
+        """Validate opportunities that are not stored: ``nquads`` holds their graphs and
+        their entailed graphs (as the pipeline writes them), ``graphs`` their names."""
+        plan = _Plan(list(graphs), None, time.monotonic())
+        if not plan.graphs:
+            return Report(as_of=as_of, results=[], opportunities=[])
+        return self._in_scratch(nquads, plan, as_of)
+
+    def _in_scratch(self, data: bytes, plan: _Plan, as_of: date) -> Report:
+        names = self.entailer.names
+        copied = [*plan.graphs, *(names.entailed(g) for g in plan.graphs)]
         checks = self._reaching(data)
         with self._scratch_lock:
             scratch = self._scratch()

@@ -104,7 +104,7 @@ def router(service: Service) -> APIRouter:
 
         def run() -> Report:
             batch = read_records(service, body, content_type(request))
-            return validator.validate(batch, as_of, gate)
+            return pipeline().validate_batch(batch, as_of, gate)
 
         return await answer(request, await run_in_threadpool(run))
 
