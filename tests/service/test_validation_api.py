@@ -187,3 +187,34 @@ def test_validations_are_counted_by_outcome(client: httpx.Client) -> None:
     assert client.post("/validate", json=records).status_code == 200
     after = validations(client)
     assert after.get("violations", 0) - before.get("violations", 0) == 2
+
+
+def test_a_graph_store_write_to_an_opportunity_is_revalidated(
+    client: httpx.Client, writer: httpx.Client, validator: OpportunityValidator
+) -> None:
+    """Written through the Graph Store, not /opportunities: the entailed graph is derived
+    anew and the kept summary counts the new verdicts."""
+    record = {"id": "GSP-1", "stage": 1, "owner": {"id": "u-1", "role": "AE"}}
+    assert writer.put("/opportunities/GSP-1", json=record).status_code in {200, 201}
+
+    def results() -> list[dict[str, Any]]:
+        page = client.get("/validation", params={"limit": 1000})
+        assert page.status_code == 200
+        return [r for r in page.json()["results"] if r["opportunity"] == "GSP-1"]
+
+    before = results()
+    moved = validator.reader.read([{**record, "stage": 3}], "record.json").graph
+    iri = validator.reader.iri("opportunity", "GSP-1")
+    body = moved.serialize(format="nt")
+    put = writer.put(
+        "/graph-store",
+        params={"graph": iri},
+        content=body,
+        headers={"Content-Type": "application/n-triples"},
+    )
+    assert put.status_code == 204
+    after = results()
+    assert {r["rule"] for r in after} > {r["rule"] for r in before}
+    assert any(r["rule"].startswith("qualification/") for r in after)
+    assert writer.delete("/opportunities/GSP-1").status_code == 204
+    assert results() == []
