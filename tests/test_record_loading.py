@@ -20,16 +20,16 @@ from typing import Any
 import pyoxigraph
 import pytest
 import yaml
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import XSD
-from rdflib.term import Node
 
 from mcem_kg.errors import InputRecordError
 from mcem_kg.generate import generate
 from mcem_kg.generate_facts import PipelineFacts
 from mcem_kg.record_loading import FastRecordReader, LoadableBatch
 from mcem_kg.records import Record, RecordBatch, RecordReader, unwrap
+from mcem_kg.store.embedded import to_rdflib
 from mcem_kg.validation import OpportunityValidator
 
 ROOT = Path(__file__).parent.parent
@@ -190,20 +190,6 @@ def facts(validator: OpportunityValidator) -> PipelineFacts:
 # --- comparing with the reference ----------------------------------------------------------------
 
 
-def _rdflib(term: Any) -> Node:
-    """A pyoxigraph term as rdflib reads the same N-Quads term."""
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    assert isinstance(term, pyoxigraph.Literal)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
-
-
 def _graphs(batch: LoadableBatch) -> dict[str | None, list[pyoxigraph.Quad]]:
     """The batch as pyoxigraph's JSON-LD parser reads it, by graph name (None: default)."""
     graphs: dict[str | None, list[pyoxigraph.Quad]] = defaultdict(list)
@@ -242,7 +228,7 @@ def _assert_same(reader: RecordReader, fast: FastRecordReader, records: list[Rec
         quads = graphs[iri]
         ours = Graph()
         for quad in quads:
-            ours.add((_rdflib(quad.subject), _rdflib(quad.predicate), _rdflib(quad.object)))
+            ours.add((to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)))
         assert len(ours) == len(quads) == len(expected), record["id"]
         assert isomorphic(ours, expected), record["id"]
         assert (URIRef(iri), None, None) in expected

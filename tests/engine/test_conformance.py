@@ -40,12 +40,13 @@ from pathlib import Path
 import pyoxigraph
 import pyshacl
 import pytest
-from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.collection import Collection
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.namespace import RDF, SH
 from rdflib.term import Node
 
 from mcem_kg.engine.compiler import CompiledShapes, compile_shapes
+from mcem_kg.store.embedded import to_rdflib
 
 CASES = sorted((Path(__file__).parent.parent / "data" / "engine").glob("*.ttl"))
 TEST = Namespace("urn:mcem-kg:test:engine#")
@@ -93,20 +94,6 @@ def _label(node: Node | None, outgoing: Outgoing) -> object:
     return "_:[" + " ; ".join(said) + "]"
 
 
-def _from_store(term: object) -> Node:
-    """An rdflib term from a pyoxigraph one (a plain literal keeps no xsd:string, as rdflib
-    parses it)."""
-    if isinstance(term, pyoxigraph.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, pyoxigraph.BlankNode):
-        return BNode(term.value)
-    assert isinstance(term, pyoxigraph.Literal)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    datatype = URIRef(term.datatype.value)
-    return Literal(term.value, datatype=None if datatype == XSD.string else datatype)
-
-
 def reference(g: Graph) -> set[Result]:
     """pySHACL's results."""
     _conforms, results, _text = pyshacl.validate(
@@ -137,7 +124,7 @@ def compiled_results(g: Graph, compiled: CompiledShapes) -> set[Result]:
 
     def outgoing(node: BNode) -> list[tuple[Node, Node]]:
         quads = store.quads_for_pattern(pyoxigraph.BlankNode(str(node)), None, None)
-        return [(_from_store(q.predicate), _from_store(q.object)) for q in quads]
+        return [(to_rdflib(q.predicate), to_rdflib(q.object)) for q in quads]
 
     found: set[Result] = set()
     for check in compiled.checks:
@@ -145,8 +132,8 @@ def compiled_results(g: Graph, compiled: CompiledShapes) -> set[Result]:
         assert isinstance(solutions, pyoxigraph.QuerySolutions)
         has_value = pyoxigraph.Variable("value") in solutions.variables
         for row in solutions:
-            focus = _from_store(row["this"])
-            value = _from_store(row["value"]) if has_value and row["value"] is not None else None
+            focus = to_rdflib(row["this"])
+            value = to_rdflib(row["value"]) if has_value and row["value"] is not None else None
             if value is None and check.value_is_focus:
                 value = focus
             found.add(

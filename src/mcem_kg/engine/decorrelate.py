@@ -13,9 +13,18 @@ shares with its group, and removes the solutions that match:
 where K binds the variables of the enclosing groups, C is the group's own triple patterns and
 X the variables of Q that K and C bind. The two agree when every variable of X is bound in
 every solution on both sides, which holds when K and C are basic graph patterns (plus the
-focus set) and X is not empty; Q is rewritten the same way, inside. A group with anything else
-(OPTIONAL, UNION, BIND, a nested group, EXISTS, blank nodes) is left as it is, which is
-correct, only slower.
+focus set) and X is not empty; Q is rewritten the same way, inside.
+
+The sub-SELECT need not repeat all of K and C: fewer patterns only widen it, and a wider
+sub-SELECT removes a solution only when Q matches that solution's values of X, so the answer
+is the same. It keeps the patterns that bind the variables of X that Q does not bind itself,
+and those that join the parts of Q that share a variable with its group (without them the
+sub-SELECT would be a cross product): :func:`_connecting`.
+
+Every triple pattern also becomes a sub-SELECT of its own (:func:`_hashed`), so that the store
+evaluates it once and joins by hash: over all focus nodes at once that is much faster than an
+index lookup per solution. A group with anything else (OPTIONAL, UNION, BIND, a nested group,
+EXISTS, blank nodes) is left as it is, which is correct, only slower.
 """
 
 from __future__ import annotations

@@ -263,7 +263,11 @@ class EmbeddedStore:
             raise InvalidInputError("expected a SELECT query")
         names = [v.value for v in solutions.variables]
         return [
-            {name: _rdflib(term) for name, term in zip(names, row, strict=True) if term is not None}
+            {
+                name: to_rdflib(term)
+                for name, term in zip(names, row, strict=True)
+                if term is not None
+            }
             for row in solutions
         ]
 
@@ -319,7 +323,7 @@ TRIG_TYPE = ox.RdfFormat.TRIG.media_type
 JSONLD_TYPE = ox.RdfFormat.JSON_LD.media_type
 
 
-def _rdflib(term: object) -> Node:
+def to_rdflib(term: object) -> Node:
     """An rdflib term for a pyoxigraph one (a plain literal without its xsd:string)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)
