@@ -26,6 +26,7 @@ run: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/validate_one.py
 	$(BIN)/python bench/service.py
+	$(BIN)/python bench/pipeline.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -148,6 +148,8 @@ def import_files(
             for name, records in read_files(paths)
             for batch in importer.read(records, name, progress, seen=seen)
         ]
-        return importer.load(batches, progress)
+        imported = importer.load(batches, progress)
+        store.optimize()
+        return imported
     finally:
         store.close()

@@ -271,6 +271,14 @@ class EmbeddedStore:
             for row in solutions
         ]
 
+    def optimize(self) -> None:
+        """Compact the store after a bulk load, so that the queries after it do not pay for
+        the compaction (Oxigraph's ``Store.optimize``)."""
+        try:
+            self._store.optimize()
+        except OSError as exc:
+            raise StoreUnavailableError(f"the store cannot be optimized: {exc}") from exc
+
     def bulk_load(self, data: bytes, media_type: str) -> None:
         kind = ox.RdfFormat.from_media_type(media_type)
         if kind is None or not kind.supports_datasets:
