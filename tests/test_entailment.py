@@ -76,3 +76,17 @@ def test_the_refresh_follows_the_day(pipeline: Pipeline, validator: OpportunityV
     assert entailer.refresh(store, date(2026, 1, 5)) == 0
     assert entailer.refresh(store, date(2026, 1, 14)) == 1
     assert passed("true")
+
+
+def test_missing_entailed_graphs_are_derived(
+    pipeline: Pipeline, validator: OpportunityValidator
+) -> None:
+    """A store written before entailed graphs existed gets them (the service does this at
+    every start)."""
+    pipeline.write(validator.reader.read([{"id": "OPP-1", "stage": 3}], "records.json"))
+    iri = pipeline.iri("OPP-1")
+    entailed = pipeline.names.entailed(iri)
+    pipeline.store.delete_graph(entailed)
+    assert pipeline.entail_missing() == 1
+    assert pipeline.store.has_graph(entailed)
+    assert pipeline.entail_missing() == 0

@@ -93,6 +93,16 @@ class Pipeline:
         if not self.store.has_graph(self.names.methodology):
             self.install_methodology()
 
+    def entail_missing(self) -> int:
+        """Derive the entailed graphs the store lacks (a store written before they existed,
+        or by a process that died between a bulk load's records and their entailments);
+        returns how many were written."""
+        have = set(self.store.named_graphs(self.names.entailed_prefix))
+        missing = [g for g in self._graphs() if self.names.entailed(g) not in have]
+        for start in range(0, len(missing), 1000):
+            self.entailer.write(self.store, missing[start : start + 1000], today())
+        return len(missing)
+
     def install_methodology(self) -> bool:
         """Write the methodology's graphs (asserted, inferred) and the shapes afresh, in one
         step; True if the store had none (its first start)."""

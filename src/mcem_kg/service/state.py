@@ -75,6 +75,9 @@ class Service:
         store = open_store(path, self.settings)
         self._pipeline = Pipeline(store, self.validator, self.writer, self.graphs)
         first_start = self._pipeline.install_methodology()
+        entailed = self._pipeline.entail_missing()
+        if entailed:
+            log.info("derived the entailed graphs of %d stored opportunities", entailed)
         if first_start and self.settings.seed_files:
             self.seed(self.settings.seed_files)
 
