@@ -9,8 +9,8 @@ first, in one step, and written anew.
 A bulk load is not a transaction: if the process dies part-way, the chunks loaded so far are
 stored and the rest is not; importing the same file again completes it (every record
 replaces its graph), and a record stored without its entailed graph gets one at the next
-start of the service (:meth:`Pipeline.entail_missing`). Writes of single records stay atomic (:class:`~mcem_kg.pipeline.
-Pipeline`).
+start of the service (:meth:`Pipeline.entail_missing`). Writes of single records stay atomic
+(:class:`~mcem_kg.pipeline.Pipeline`).
 """
 
 from __future__ import annotations
