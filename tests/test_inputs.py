@@ -16,6 +16,7 @@ from rdflib.compare import isomorphic
 
 from mcem_kg.errors import InputRecordError
 from mcem_kg.inputs import EXTENSIONS, InputFormat, InputReader, Source, sniff
+from mcem_kg.scratch import validate_sources
 from mcem_kg.settings import Settings
 from mcem_kg.validation import OpportunityValidator
 
@@ -76,51 +77,63 @@ def test_format_is_told_by_content(text: str, expected: InputFormat) -> None:
     assert sniff(text) == expected
 
 
+UNREADABLE = [
+    ("bad.json", '{"id": "OPP-1", ', "bad.json:1: not valid JSON"),
+    ("bad.ttl", "@prefix m: <urn:m#> .\nm:a m:b", "bad.ttl: not valid TURTLE"),
+    (
+        "remote.jsonld",
+        '{"@context": "https://example.org/c.jsonld", "@id": "urn:x"}',
+        "remote @context",
+    ),
+    ("shape.json", '"just a string"', "expected a record, an array of records"),
+    ("twice.json", '[{"id": "A"}, {"id": "A"}]', "record 'A': field 'id': appears twice"),
+    ("nan.json", '{"id": "A", "milestones": [{"id": "M", "estValue": NaN}]}', "NaN is not"),
+    ("big.json", '{"id": "A", "milestones": [{"id": "M", "estValue": 1e400}]}', "too large"),
+    ("deep.json", "[" * 5000 + "]" * 5000, "nested too deeply"),
+    ("extra.json", '{"id": "A", "opportunities": []}', "also has 'id'"),
+    (
+        "nested.jsonld",
+        '[{"@context": "https://example.org/c", "@id": "urn:x"}]',
+        "remote @context",
+    ),
+    (
+        "import.jsonld",
+        '{"@context": {"@import": "http://127.0.0.1:9/c.json"}, "@id": "urn:x"}',
+        "@import 'http://127.0.0.1:9/c.json' is not fetched",
+    ),
+    (
+        "file.jsonld",
+        '{"@context": [{"@import": "file:///etc/hostname"}], "@id": "urn:x"}',
+        "@import 'file:///etc/hostname' is not fetched",
+    ),
+    (
+        "scoped.jsonld",
+        '{"@context": {"m": {"@id": "urn:m", "@context": "file:///etc/hostname"}},'
+        ' "@id": "urn:x", "m": {"urn:p": 1}}',
+        "remote @context 'file:///etc/hostname'",
+    ),
+    ("deep-record.json", '{"id": "A", "x": ' + "[" * 600 + "]" * 600 + "}", "too deeply"),
+]
+
+
 @pytest.mark.parametrize(
     ("name", "text", "message"),
-    [
-        ("bad.json", '{"id": "OPP-1", ', "bad.json:1: not valid JSON"),
-        ("bad.ttl", "@prefix m: <urn:m#> .\nm:a m:b", "bad.ttl: not valid TURTLE"),
-        (
-            "remote.jsonld",
-            '{"@context": "https://example.org/c.jsonld", "@id": "urn:x"}',
-            "remote @context",
-        ),
-        ("shape.json", '"just a string"', "expected a record, an array of records"),
-        ("twice.json", '[{"id": "A"}, {"id": "A"}]', "record 'A': field 'id': appears twice"),
-        ("nan.json", '{"id": "A", "milestones": [{"id": "M", "estValue": NaN}]}', "NaN is not"),
-        ("big.json", '{"id": "A", "milestones": [{"id": "M", "estValue": 1e400}]}', "too large"),
-        ("deep.json", "[" * 5000 + "]" * 5000, "nested too deeply"),
-        ("extra.json", '{"id": "A", "opportunities": []}', "also has 'id'"),
-        (
-            "nested.jsonld",
-            '[{"@context": "https://example.org/c", "@id": "urn:x"}]',
-            "remote @context",
-        ),
-        (
-            "import.jsonld",
-            '{"@context": {"@import": "http://127.0.0.1:9/c.json"}, "@id": "urn:x"}',
-            "@import 'http://127.0.0.1:9/c.json' is not fetched",
-        ),
-        (
-            "file.jsonld",
-            '{"@context": [{"@import": "file:///etc/hostname"}], "@id": "urn:x"}',
-            "@import 'file:///etc/hostname' is not fetched",
-        ),
-        (
-            "scoped.jsonld",
-            '{"@context": {"m": {"@id": "urn:m", "@context": "file:///etc/hostname"}},'
-            ' "@id": "urn:x", "m": {"urn:p": 1}}',
-            "remote @context 'file:///etc/hostname'",
-        ),
-        ("deep-record.json", '{"id": "A", "x": ' + "[" * 600 + "]" * 600 + "}", "too deeply"),
-    ],
+    UNREADABLE,
 )
 def test_unreadable_input_names_the_place(
     inputs: InputReader, name: str, text: str, message: str
 ) -> None:
     with pytest.raises(InputRecordError, match=message.replace("(", r"\(")):
         inputs.read([Source(name, text, EXTENSIONS.get(Path(name).suffix))])
+
+
+@pytest.mark.parametrize(("name", "text", "message"), UNREADABLE)
+def test_unreadable_input_is_unreadable_to_the_store_engine_too(
+    validator: OpportunityValidator, inputs: InputReader, name: str, text: str, message: str
+) -> None:
+    """``mcem validate``'s default path reads plain records its own, faster way."""
+    with pytest.raises(InputRecordError, match=message.replace("(", r"\(")):
+        validate_sources(validator, inputs, [Source(name, text, EXTENSIONS.get(Path(name).suffix))])
 
 
 def test_the_same_record_in_two_files_is_refused(inputs: InputReader) -> None:

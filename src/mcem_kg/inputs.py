@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -121,16 +122,8 @@ class InputReader:
 
     def read(self, sources: Sequence[Source]) -> RecordBatch:
         """All sources as one batch; nothing is returned if one of them is unreadable."""
-        try:
-            return self._read(sources)
-        except RecursionError as exc:
-            # JSON that json.loads still takes (up to ~990 levels) can be too deep for the
-            # walks after it; no record is that deep.
-            names = ", ".join(source.name for source in sources)
-            raise InputRecordError("not readable: nested too deeply", source=names) from exc
-
-    def _read(self, sources: Sequence[Source]) -> RecordBatch:
-        return self._merge(*self.split(sources))
+        with too_deep(sources):
+            return self.merge(*self.split(sources))
 
     def split(
         self, sources: Sequence[Source]
@@ -221,7 +214,7 @@ class InputReader:
             ) from exc
         return graph
 
-    def _merge(
+    def merge(
         self, plain: list[tuple[str, list[dict[str, Any]]]], rdf: list[tuple[str, Graph]]
     ) -> RecordBatch:
         batch = RecordBatch(graph=Graph())
@@ -244,6 +237,17 @@ class InputReader:
             batch.ids += part.ids
             batch.warnings += part.warnings
         return batch
+
+
+@contextmanager
+def too_deep(sources: Sequence[Source]) -> Iterator[None]:
+    """JSON that json.loads still takes (up to ~990 levels) can be too deep for the walks
+    after it; no record is that deep, and the input is refused as unreadable."""
+    try:
+        yield
+    except RecursionError as exc:
+        names = ", ".join(source.name for source in sources)
+        raise InputRecordError("not readable: nested too deeply", source=names) from exc
 
 
 def _expanded(source: Source, document: object) -> bool:

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date
 
 from mcem_kg.bulk_import import BulkImporter
-from mcem_kg.inputs import InputReader, Source
+from mcem_kg.inputs import InputReader, Source, too_deep
 from mcem_kg.pipeline import Pipeline
 from mcem_kg.records import RecordBatch
 from mcem_kg.report import Report
@@ -35,13 +35,15 @@ def validate_sources(
     """Read ``sources`` (nothing is judged if one is unreadable) and validate them in a
     scratch store as of ``as_of`` (default today, UTC)."""
     day = as_of or today()
-    plain, rdf = inputs.split(sources)
+    with too_deep(sources):
+        plain, rdf = inputs.split(sources)
     store = EmbeddedStore(None)
     try:
         pipeline = Pipeline(store, validator, names=names)
         pipeline.install_methodology()
         if rdf:
-            batch = inputs.read(sources)
+            with too_deep(sources):
+                batch = inputs.merge(plain, rdf)
             warnings = [*batch.warnings, *validator.screen(batch.graph)]
             if validator.context.deriver.opportunities(batch.graph):
                 pipeline.write(RecordBatch(graph=batch.graph, ids=batch.ids))
